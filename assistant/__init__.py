@@ -1,0 +1,3 @@
+"""The assistant: answer composition, command line and web interface."""
+
+__all__: list[str] = []

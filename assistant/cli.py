@@ -1,0 +1,100 @@
+"""The `cdv` command line: corpus, index, search, eval, ask, classify, chat, feedback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from corpus import DEFAULT_DATA_DIR, Contract, ContractError, load_contracts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.run(args))
+    except ContractError as exc:
+        print("Le fichier de contrat est invalide / the contract file is invalid:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"cdv: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # output piped into `head` and the like: stop quietly
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cdv", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    corpus = commands.add_parser("corpus", help="print the contract (outline or JSON)")
+    _contracts_option(corpus)
+    corpus.add_argument("--json", action="store_true", help="the whole validated contract as JSON")
+    corpus.set_defaults(run=_run_corpus)
+
+    from assistant.commands import register
+
+    register(commands, _contracts_option)
+    return parser
+
+
+def _contracts_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--contracts",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="a contract file or a folder of them (default: the bundled CAPH contract)",
+    )
+
+
+def _run_corpus(args: argparse.Namespace) -> int:
+    contracts = load_contracts(args.contracts)
+    if args.json:
+        payload: object = [c.model_dump(mode="json") for c in contracts]
+        if len(contracts) == 1:
+            payload = contracts[0].model_dump(mode="json")
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    for contract in contracts:
+        print(_outline(contract))
+    return 0
+
+
+def _outline(contract: Contract) -> str:
+    lines = [f"{contract.title} ({contract.period.label()})", f"{contract.territory} — id: {contract.id}", ""]
+    for axis in contract.axes:
+        lines.append(f"Axe {axis.number} : {axis.title}")
+        for priority in axis.priorities:
+            lines.append(f"  Priorité {axis.number}.{priority.number} : {priority.title}")
+            for objective in priority.objectives:
+                lines.append(f"    {objective.code}  {objective.title}")
+                for measure in objective.measures:
+                    mark = ""
+                    if measure.uncertain:
+                        mark = f"  [incertain : aussi {', '.join(measure.candidates)}]"
+                    lines.append(f"        - {measure.text}{mark}")
+    lines.append("")
+    lines.append("Glossaire : " + ", ".join(entry.acronym for entry in contract.glossary))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""The contract as validated data: schema, loader and the bundled CAPH contract."""
+
+from corpus.loader import DEFAULT_DATA_DIR, ContractError, contract_hash, load_contract, load_contracts
+from corpus.schema import CODE_PATTERN, Axis, Contract, GlossaryEntry, Measure, Objective, Priority
+
+__all__ = [
+    "CODE_PATTERN",
+    "DEFAULT_DATA_DIR",
+    "Axis",
+    "Contract",
+    "ContractError",
+    "GlossaryEntry",
+    "Measure",
+    "Objective",
+    "Priority",
+    "contract_hash",
+    "load_contract",
+    "load_contracts",
+]

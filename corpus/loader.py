@@ -1,0 +1,107 @@
+"""Read and validate contract files (YAML or JSON), one file or a whole folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from corpus.schema import Contract
+
+SUFFIXES = (".yaml", ".yml", ".json")
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class ContractError(ValueError):
+    """A contract file failed to load; `problems` holds one `file: path: message` per fault."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def load_contract(path: str | Path) -> Contract:
+    """Load and validate one contract file.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ContractError: the file is not valid YAML/JSON or does not match the schema.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such contract file")
+    try:
+        raw = _parse(path)
+    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ContractError([f"{path}: not a readable YAML/JSON file: {exc}"]) from exc
+    if not isinstance(raw, dict):
+        raise ContractError([f"{path}: the top level must be a mapping, not {type(raw).__name__}"])
+    try:
+        return Contract.model_validate(raw)
+    except ValidationError as exc:
+        raise ContractError(_describe(path, exc)) from exc
+
+
+def load_contracts(path: str | Path = DEFAULT_DATA_DIR) -> list[Contract]:
+    """Load a contract file, or every contract file of a folder (sorted by name).
+
+    Every file is checked; all problems of all files are reported together.
+    """
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        if not files:
+            raise FileNotFoundError(f"{path}: no contract file ({', '.join(SUFFIXES)}) in this folder")
+    elif path.exists():
+        files = [path]
+    else:
+        raise FileNotFoundError(f"{path}: no such contract file or folder")
+    contracts: list[Contract] = []
+    problems: list[str] = []
+    ids: dict[str, Path] = {}
+    for file in files:
+        try:
+            contract = load_contract(file)
+        except ContractError as exc:
+            problems.extend(exc.problems)
+            continue
+        if contract.id in ids:
+            problems.append(f"{file}: id: duplicate contract id {contract.id!r} (also in {ids[contract.id]})")
+            continue
+        ids[contract.id] = file
+        contracts.append(contract)
+    if problems:
+        raise ContractError(problems)
+    return contracts
+
+
+def contract_hash(contracts: list[Contract]) -> str:
+    """A stable fingerprint of the contracts' content, for index manifests."""
+    digest = hashlib.sha256()
+    for contract in sorted(contracts, key=lambda c: c.id):
+        digest.update(contract.model_dump_json().encode())
+    return digest.hexdigest()[:16]
+
+
+def _parse(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return json.loads(text)
+    return yaml.safe_load(text)
+
+
+def _describe(path: Path, exc: ValidationError) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if where:
+            problems.append(f"{path}: {where}: {message}")
+        else:
+            # tree-wide checks report "path: message" lines themselves
+            problems.extend(f"{path}: {line}" for line in message.splitlines())
+    return problems
