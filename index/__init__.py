@@ -1,3 +1,37 @@
-"""Retrieval over the contract: embedders, lexical and dense indexes, fusion."""
+"""Retrieval over the contract: embedders, lexical and dense indexes, fusion, abstention."""
 
-__all__: list[str] = []
+from index.dense import StaleIndexError, default_cache_dir
+from index.embedders import DEFAULT_EMBEDDER, MINILM_NAME, USE_NAME, Embedder, load_embedder
+from index.searcher import (
+    MAX_QUERY_CHARS,
+    RETRIEVERS,
+    Hit,
+    MatchedMeasure,
+    Retriever,
+    Searcher,
+    SearchResult,
+    SearchSettings,
+    open_searcher,
+)
+from index.text import find_codes, fold
+
+__all__ = [
+    "DEFAULT_EMBEDDER",
+    "MAX_QUERY_CHARS",
+    "MINILM_NAME",
+    "RETRIEVERS",
+    "USE_NAME",
+    "Embedder",
+    "Hit",
+    "MatchedMeasure",
+    "Retriever",
+    "SearchResult",
+    "SearchSettings",
+    "Searcher",
+    "StaleIndexError",
+    "default_cache_dir",
+    "find_codes",
+    "fold",
+    "load_embedder",
+    "open_searcher",
+]

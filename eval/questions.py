@@ -1,0 +1,60 @@
+"""Evaluation questions with their gold objective codes, in one JSONL file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
+Split = Literal["dev", "heldout", "all"]
+SPLITS: tuple[str, ...] = ("dev", "heldout", "all")
+
+
+class Question(BaseModel):
+    """One question as a user would type it; empty `gold` means the contract does not cover it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Annotated[str, StringConstraints(min_length=1)]
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    gold: tuple[Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")], ...] = ()
+    style: str = "unknown"
+    lang: str = "fr"
+    split: Literal["dev", "heldout"] | None = None
+
+    @property
+    def in_scope(self) -> bool:
+        return bool(self.gold)
+
+
+def load_questions(path: Path = DEFAULT_QUESTIONS, split: Split = "all") -> list[Question]:
+    """Questions of `path` in the given split (`all` keeps every line).
+
+    Raises:
+        ValueError: a line is not valid JSON or not a question (message names file and line), or
+            the split is unknown or selects nothing.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"Unknown split {split!r}: choose one of {', '.join(SPLITS)}")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such question file")
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            question = Question.model_validate(json.loads(line))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            raise ValueError(f"{path}:{number}: not a valid question: {exc}") from exc
+        if question.id in seen:
+            raise ValueError(f"{path}:{number}: duplicate question id {question.id!r}")
+        seen.add(question.id)
+        if split == "all" or question.split == split:
+            questions.append(question)
+    if not questions:
+        raise ValueError(f"{path}: no question in split {split!r}")
+    return questions

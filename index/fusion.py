@@ -1,0 +1,37 @@
+"""Combining ranked score lists: reciprocal rank fusion and weighted z-score fusion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of each item, best score first (ties broken by position)."""
+    order = np.argsort(-scores, kind="stable")
+    out = np.empty(len(scores), dtype=np.int64)
+    out[order] = np.arange(1, len(scores) + 1)
+    return out
+
+
+def reciprocal_rank_fusion(score_lists: Sequence[np.ndarray], *, k: int = 60) -> np.ndarray:
+    """Sum over lists of 1 / (k + rank): robust to incomparable score scales (Cormack et al., 2009)."""
+    if not score_lists:
+        raise ValueError("reciprocal_rank_fusion needs at least one score list")
+    return np.asarray(sum(1.0 / (k + ranks(s)) for s in score_lists), dtype=np.float64)
+
+
+def zscore(scores: np.ndarray) -> np.ndarray:
+    """Scores centred on their mean and scaled by their spread (all zeros when flat)."""
+    spread = float(scores.std())
+    if spread < 1e-9:
+        return np.zeros_like(scores, dtype=np.float64)
+    return np.asarray((scores - scores.mean()) / spread, dtype=np.float64)
+
+
+def weighted_fusion(score_lists: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """Weighted sum of z-scored lists, so that each list counts by its weight, not its scale."""
+    if len(score_lists) != len(weights) or not score_lists:
+        raise ValueError(f"weighted_fusion needs one weight per list, got {len(weights)} for {len(score_lists)}")
+    return np.asarray(sum(w * zscore(s) for s, w in zip(score_lists, weights, strict=True)), dtype=np.float64)

@@ -1,0 +1,61 @@
+"""The indexed passages: each measure read in its objective's context, titles, English and vocabulary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from corpus import Contract
+
+PassageKind = Literal["title", "measure", "vocabulary"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One indexed text and where it comes from."""
+
+    contract_id: str
+    code: str
+    kind: PassageKind
+    text: str
+    measure: int | None = None  # index of the measure inside its objective
+    lang: Literal["fr", "en"] = "fr"
+
+
+def build_passages(contracts: list[Contract], *, enriched: bool = True) -> list[Passage]:
+    """Every passage of every contract, in document order.
+
+    Args:
+        enriched: also index the English renderings and the field-workers' vocabulary
+            (editorial additions); without it only the source's French text is indexed.
+    """
+    passages: list[Passage] = []
+    for contract in contracts:
+        for _, priority, objective in contract.objectives():
+            cid, code = contract.id, objective.code
+            passages.append(Passage(cid, code, "title", f"{objective.title} ({priority.title})"))
+            if enriched and objective.title_en:
+                passages.append(Passage(cid, code, "title", objective.title_en, lang="en"))
+            for m, measure in enumerate(objective.measures):
+                passages.append(Passage(cid, code, "measure", f"{objective.title} : {measure.text}", m))
+                if enriched and measure.text_en:
+                    en = f"{objective.title_en or objective.title}: {measure.text_en}"
+                    passages.append(Passage(cid, code, "measure", en, m, lang="en"))
+            if enriched:
+                passages.extend(
+                    Passage(cid, code, "vocabulary", f"{objective.title} : {word}") for word in objective.vocabulary
+                )
+    return passages
+
+
+def objective_documents(contracts: list[Contract], *, enriched: bool = True) -> dict[tuple[str, str], str]:
+    """One text per objective (titles, measures, and with `enriched` English and vocabulary), for lexical search."""
+    documents: dict[tuple[str, str], str] = {}
+    for contract in contracts:
+        for _, priority, objective in contract.objectives():
+            parts = [objective.title, priority.title, *(m.text for m in objective.measures)]
+            if enriched:
+                parts += [objective.title_en or "", *(m.text_en or "" for m in objective.measures)]
+                parts += objective.vocabulary
+            documents[(contract.id, objective.code)] = "\n".join(p for p in parts if p)
+    return documents

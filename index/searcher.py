@@ -1,0 +1,378 @@
+"""Objective search: code look-up, lexical and dense retrieval, fusion, aggregation and abstention."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal, get_args
+
+import numpy as np
+
+from corpus import Contract, contract_hash
+from index.dense import DenseIndex, default_cache_dir, load_or_build
+from index.embedders import Embedder
+from index.fusion import ranks, reciprocal_rank_fusion, weighted_fusion
+from index.lexical import LexicalIndex
+from index.passages import Passage, build_passages, objective_documents
+from index.text import Analyzer, find_codes, fold
+
+logger = logging.getLogger(__name__)
+
+Retriever = Literal["lexical", "dense", "hybrid"]
+RETRIEVERS: tuple[Retriever, ...] = get_args(Retriever)
+Fusion = Literal["weighted", "rrf"]
+MAX_QUERY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Tunable choices of the search, fixed on the development questions."""
+
+    retriever: Retriever = "hybrid"
+    fusion: Fusion = "weighted"
+    dense_weight: float = 0.5
+    rrf_k: int = 60
+    ngram_weight: float = 0.3
+    enriched: bool = True
+    # abstain when both the best dense cosine and the best lexical word score are below these
+    abstain_dense: float = 0.30
+    abstain_lexical: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.retriever not in RETRIEVERS:
+            raise ValueError(f"Unknown retriever {self.retriever!r}: choose one of {', '.join(RETRIEVERS)}")
+        if self.fusion not in get_args(Fusion):
+            raise ValueError(f"Unknown fusion {self.fusion!r}: choose one of {', '.join(get_args(Fusion))}")
+
+
+@dataclass(frozen=True)
+class MatchedMeasure:
+    """A measure of a cited objective, with how well it matched the question."""
+
+    text: str
+    score: float
+    uncertain: bool = False
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One objective found for a question."""
+
+    contract_id: str
+    code: str
+    title: str
+    axis_number: int
+    axis_title: str
+    priority_number: int
+    priority_title: str
+    score: float
+    measures: tuple[MatchedMeasure, ...]
+    lexical_rank: int | None = None
+    dense_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The ranked objectives for a question, and whether the contract covers it at all."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    abstain: bool
+    codes: tuple[str, ...] = ()  # codes named in the question that exist
+    unknown_codes: tuple[str, ...] = ()  # codes named in the question that do not
+    truncated: bool = False
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Objective:
+    contract: Contract
+    axis_number: int
+    axis_title: str
+    priority_number: int
+    priority_title: str
+    code: str
+    title: str
+    measures: tuple[MatchedMeasure, ...]
+
+
+class Searcher:
+    """Searches the objectives of one or more contracts.
+
+    Args:
+        contracts: the validated contracts.
+        embedder: needed for the dense and hybrid retrievers; None allows only lexical search.
+        settings: retrieval choices.
+        cache_dir: where the dense index is saved (default `.cdv/`).
+        rebuild: rebuild the dense index even if a matching one is on disk.
+    """
+
+    def __init__(
+        self,
+        contracts: list[Contract],
+        embedder: Embedder | None = None,
+        settings: SearchSettings | None = None,
+        *,
+        cache_dir: Path | None = None,
+        rebuild: bool = False,
+    ) -> None:
+        if not contracts:
+            raise ValueError("Searcher needs at least one contract")
+        self.contracts = contracts
+        self.settings = settings or SearchSettings()
+        self.embedder = embedder
+        self._objectives = _objectives(contracts)
+        self._keys = [(o.contract.id, o.code) for o in self._objectives]
+        self._position = {key: i for i, key in enumerate(self._keys)}
+        acronyms = {e.acronym: e.meaning for c in contracts for e in c.glossary}
+        self._analyzer = Analyzer(acronyms)
+        documents = objective_documents(contracts, enriched=self.settings.enriched)
+        self._lexical = LexicalIndex(
+            [documents[key] for key in self._keys], self._analyzer, ngram_weight=self.settings.ngram_weight
+        )
+        self._passages = build_passages(contracts, enriched=self.settings.enriched)
+        self._passage_owner = np.array([self._position[(p.contract_id, p.code)] for p in self._passages])
+        measure_ids = [i for i, p in enumerate(self._passages) if p.kind == "measure"]
+        self._measure_ids = np.array(measure_ids)
+        self._measure_lexical = LexicalIndex(
+            [self._passages[i].text for i in measure_ids], self._analyzer, ngram_weight=0.0
+        )
+        self._dense: DenseIndex | None = None
+        if embedder is not None:
+            folder = (cache_dir or default_cache_dir()) / _slug(embedder.name)
+            corpus_id = f"{contract_hash(contracts)}-{'enriched' if self.settings.enriched else 'plain'}"
+            self._dense = load_or_build(folder, [p.text for p in self._passages], embedder, corpus_id, rebuild=rebuild)
+
+    @property
+    def passages(self) -> list[Passage]:
+        return list(self._passages)
+
+    def with_settings(self, **changes: object) -> Searcher:
+        """A searcher sharing this one's indexes with other fusion or abstention settings."""
+        settings = replace(self.settings, **changes)  # type: ignore[arg-type]
+        if settings.enriched != self.settings.enriched or settings.ngram_weight != self.settings.ngram_weight:
+            raise ValueError("enriched and ngram_weight change the indexes: build a new Searcher")
+        clone = object.__new__(Searcher)
+        clone.__dict__.update(self.__dict__)
+        clone.settings = settings
+        return clone
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        retriever: Retriever | None = None,
+        axis: int | None = None,
+        contract: str | None = None,
+    ) -> SearchResult:
+        """The objectives covering `query`, best first (at most `k`).
+
+        Raises:
+            ValueError: empty query, k < 1, unknown retriever, axis or contract.
+        """
+        return self.search_many([query], k=k, retriever=retriever, axis=axis, contract=contract)[0]
+
+    def search_many(
+        self,
+        queries: Sequence[str],
+        *,
+        k: int = 5,
+        retriever: Retriever | None = None,
+        axis: int | None = None,
+        contract: str | None = None,
+    ) -> list[SearchResult]:
+        """`search` for several queries, embedding them in one batch."""
+        retriever = retriever or self.settings.retriever
+        self._check(queries, k, retriever, axis, contract)
+        cut = [q.strip()[:MAX_QUERY_CHARS] for q in queries]
+        dense_scores = self._dense_scores(cut) if retriever != "lexical" else None
+        results = []
+        for i, query in enumerate(cut):
+            passage_scores = dense_scores[i] if dense_scores is not None else None
+            result = self._search_one(query, passage_scores, k, retriever, axis, contract)
+            results.append(replace(result, query=queries[i], truncated=len(queries[i].strip()) > MAX_QUERY_CHARS))
+        return results
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _check(
+        self, queries: Sequence[str], k: int, retriever: str, axis: int | None, contract: str | None
+    ) -> None:
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        if retriever not in RETRIEVERS:
+            raise ValueError(f"Unknown retriever {retriever!r}: choose one of {', '.join(RETRIEVERS)}")
+        if retriever != "lexical" and self._dense is None:
+            raise ValueError(f"The {retriever} retriever needs an embedder: none was loaded")
+        for query in queries:
+            if not query.strip():
+                raise ValueError("Empty question: type a few words about the action or the public concerned")
+        axes = {o.axis_number for o in self._objectives}
+        if axis is not None and axis not in axes:
+            raise ValueError(f"Unknown axis {axis}: the contracts have axes {', '.join(map(str, sorted(axes)))}")
+        ids = [c.id for c in self.contracts]
+        if contract is not None and contract not in ids:
+            raise ValueError(f"Unknown contract {contract!r}: loaded contracts are {', '.join(ids)}")
+
+    def _dense_scores(self, queries: list[str]) -> np.ndarray:
+        assert self._dense is not None and self.embedder is not None  # checked in _check
+        return self._dense.scores(self.embedder.encode_queries(queries))
+
+    def _search_one(
+        self,
+        query: str,
+        passage_scores: np.ndarray | None,
+        k: int,
+        retriever: Retriever,
+        axis: int | None,
+        contract: str | None,
+    ) -> SearchResult:
+        allowed = np.array(
+            [
+                (axis is None or o.axis_number == axis) and (contract is None or o.contract.id == contract)
+                for o in self._objectives
+            ]
+        )
+        named = find_codes(query)
+        known = tuple(dict.fromkeys(c for c in named if any(key[1] == c for key in self._keys)))
+        unknown = tuple(dict.fromkeys(c for c in named if c not in known))
+
+        lexical = self._lexical.scores(query)
+        lexical_word_top = float(self._lexical.word_scores(query).max())
+        dense = self._aggregate(passage_scores) if passage_scores is not None else None
+        fused = self._fuse(lexical, dense, retriever)
+
+        signals = {"lexical_top": lexical_word_top, "dense_top": float(dense.max()) if dense is not None else 0.0}
+        abstain = not known and self._abstains(signals, retriever)
+        if known:
+            # a code named in the question goes first, whatever the scores
+            for code in known:
+                for i, key in enumerate(self._keys):
+                    if key[1] == code:
+                        fused[i] = fused.max() + 1.0 + (len(known) - known.index(code))
+        order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]]
+        if known and _is_code_only(query):
+            order = [i for i in order if self._keys[i][1] in known]
+        lexical_ranks = ranks(lexical)
+        dense_ranks = ranks(dense) if dense is not None else None
+        hits = tuple(
+            self._hit(i, float(fused[i]), query, passage_scores, int(lexical_ranks[i]), dense_ranks)
+            for i in order[:k]
+        )
+        return SearchResult(query, hits, abstain, known, unknown, signals=signals)
+
+    def _aggregate(self, passage_scores: np.ndarray) -> np.ndarray:
+        best = np.full(len(self._objectives), -1.0, dtype=np.float64)
+        np.maximum.at(best, self._passage_owner, passage_scores.astype(np.float64))
+        return best
+
+    def _fuse(self, lexical: np.ndarray, dense: np.ndarray | None, retriever: Retriever) -> np.ndarray:
+        if retriever == "lexical" or dense is None:
+            return lexical.astype(np.float64)
+        if retriever == "dense":
+            return dense
+        if self.settings.fusion == "rrf":
+            return reciprocal_rank_fusion([lexical, dense], k=self.settings.rrf_k)
+        weight = self.settings.dense_weight
+        return weighted_fusion([lexical, dense], [1.0 - weight, weight])
+
+    def _abstains(self, signals: dict[str, float], retriever: Retriever) -> bool:
+        lexical_weak = signals["lexical_top"] < self.settings.abstain_lexical
+        dense_weak = signals["dense_top"] < self.settings.abstain_dense
+        if retriever == "lexical":
+            return lexical_weak
+        if retriever == "dense":
+            return dense_weak
+        return lexical_weak and dense_weak
+
+    def _hit(
+        self,
+        i: int,
+        score: float,
+        query: str,
+        passage_scores: np.ndarray | None,
+        lexical_rank: int,
+        dense_ranks: np.ndarray | None,
+    ) -> Hit:
+        objective = self._objectives[i]
+        return Hit(
+            contract_id=objective.contract.id,
+            code=objective.code,
+            title=objective.title,
+            axis_number=objective.axis_number,
+            axis_title=objective.axis_title,
+            priority_number=objective.priority_number,
+            priority_title=objective.priority_title,
+            score=round(score, 4),
+            measures=self._matched_measures(i, query, passage_scores),
+            lexical_rank=lexical_rank,
+            dense_rank=int(dense_ranks[i]) if dense_ranks is not None else None,
+        )
+
+    def _matched_measures(self, i: int, query: str, passage_scores: np.ndarray | None) -> tuple[MatchedMeasure, ...]:
+        objective = self._objectives[i]
+        mine = [j for j, pid in enumerate(self._measure_ids) if self._passage_owner[pid] == i]
+        lexical = self._measure_lexical.word_scores(query)
+        per_measure: dict[int, float] = defaultdict(float)
+        for j in mine:
+            passage = self._passages[self._measure_ids[j]]
+            assert passage.measure is not None  # measure passages always carry their index
+            score = float(lexical[j]) / 10.0
+            if passage_scores is not None:
+                score += float(passage_scores[self._measure_ids[j]])
+            per_measure[passage.measure] = max(per_measure[passage.measure], score)
+        if not per_measure:
+            return ()
+        best = max(per_measure.values())
+        chosen = sorted(per_measure, key=lambda m: -per_measure[m])
+        keep = [m for m in chosen[:3] if per_measure[m] >= best * 0.85 or m == chosen[0]]
+        return tuple(replace(objective.measures[m], score=round(per_measure[m], 4)) for m in keep)
+
+
+def _objectives(contracts: list[Contract]) -> list[_Objective]:
+    found = []
+    for contract in contracts:
+        for axis, priority, objective in contract.objectives():
+            measures = tuple(
+                MatchedMeasure(m.text, 0.0, m.uncertain, tuple(m.candidates)) for m in objective.measures
+            )
+            found.append(
+                _Objective(
+                    contract, axis.number, axis.title, priority.number, priority.title,
+                    objective.code, objective.title, measures,
+                )
+            )
+    return found
+
+
+def _is_code_only(query: str) -> bool:
+    rest = fold(query)
+    for code in find_codes(query):
+        rest = rest.replace(code, " ")
+    rest = "".join(ch if ch.isalnum() else " " for ch in rest)
+    return all(word in {"objectif", "objectifs", "code", "codes", "objective", "et", "and", "ou"}
+               or word.isdigit() for word in rest.split())
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_")[:80] or "embedder"
+
+
+def open_searcher(
+    contracts: list[Contract],
+    embedder: str | None,
+    settings: SearchSettings | None = None,
+    *,
+    cache_dir: Path | None = None,
+    rebuild: bool = False,
+) -> Searcher:
+    """A searcher with the named embedder loaded (None: lexical only), its index loaded or built."""
+    from index.embedders import load_embedder
+
+    model = load_embedder(embedder) if embedder else None
+    return Searcher(contracts, model, settings, cache_dir=cache_dir, rebuild=rebuild)

@@ -1,0 +1,94 @@
+"""French-first text normalisation for lexical search: folding, elisions, stopwords, stems, n-grams."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+import Stemmer
+
+_CODE = re.compile(r"(?<![\d.])([1-9]\d?)\s?[.\-]\s?([1-9]\d?)\s?[.\-]\s?([1-9]\d?)(?![\d])")
+_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+\.[0-9]+)?")
+_ELISION = re.compile(r"\b(?:l|d|qu|j|n|s|c|m|t|jusqu|lorsqu|puisqu)'")
+
+# Folded (accent-free) French and English stopwords, plus question boilerplate field workers type.
+STOPWORDS = frozenset(
+    """
+    a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs lui ma mais me
+    meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un
+    une vos votre vous y est sont ont etre avoir fait faire plus tres tout tous toute toutes comme si sans sous
+    entre vers chez afin ainsi dont alors aussi bien cela ca quel quelle quels quelles quoi comment ou lequel
+    laquelle objectif objectifs code codes rentre rentrer relever releve correspond existe peut veut veux
+    voudrais cherche faut c est ce qu il y a on the of and or to in for on with at by from an is are be which
+    what how who does do this that it its into about objective objectives cover covers covering code our we
+    my their there want need
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents, and normalise apostrophes and ligatures."""
+    text = text.replace("’", "'").replace("`", "'").replace("œ", "oe").replace("Œ", "oe")
+    text = text.replace("æ", "ae").replace("Æ", "ae")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def find_codes(text: str) -> list[str]:
+    """Objective codes written in a text (`5.1.3`, `5-1-3`, `5. 1. 3`), normalised to dotted form."""
+    return [".".join(match) for match in _CODE.findall(text)]
+
+
+def words(text: str) -> list[str]:
+    """Folded words without elisions; codes such as `5.1.3` stay one token."""
+    folded = _CODE.sub(lambda m: ".".join(m.groups()), fold(text))
+    folded = _ELISION.sub(" ", folded)
+    return _WORD.findall(folded)
+
+
+class Analyzer:
+    """Turns text into stemmed word tokens and character n-grams, expanding known acronyms.
+
+    Args:
+        acronyms: folded acronym → folded expansion, added to the tokens wherever the acronym occurs.
+    """
+
+    def __init__(self, acronyms: Mapping[str, str] | None = None) -> None:
+        self._stemmer = Stemmer.Stemmer("french")
+        self._acronyms = {fold(k): fold(v) for k, v in (acronyms or {}).items()}
+        self._multiword = {k: v for k, v in self._acronyms.items() if " " in k or "-" in k}
+
+    def tokens(self, text: str) -> list[str]:
+        """Stemmed content words; acronyms are kept whole and followed by their expansion's words."""
+        out: list[str] = []
+        folded = fold(text)
+        for phrase, expansion in self._multiword.items():
+            if phrase in folded:
+                out.extend(self._stems(words(expansion)))
+        for word in words(text):
+            if word in self._acronyms:
+                out.append(word)
+                out.extend(self._stems(words(self._acronyms[word])))
+            elif word not in STOPWORDS:
+                out.extend(self._stems([word]))
+        return out
+
+    def ngrams(self, text: str, sizes: Iterable[int] = (3, 4, 5)) -> list[str]:
+        """Character n-grams of each content word (with boundary marks), for typo tolerance."""
+        grams: list[str] = []
+        for word in words(text):
+            if word in STOPWORDS or "." in word:
+                continue
+            padded = f"<{word}>"
+            for n in sizes:
+                grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
+        return grams
+
+    def _stems(self, items: list[str]) -> list[str]:
+        # short words are mostly acronyms or numbers: stemming would only blur them
+        return [
+            str(self._stemmer.stemWord(w)) if len(w) > 3 and not w[0].isdigit() else w
+            for w in items
+            if w not in STOPWORDS
+        ]
