@@ -1,13 +1,216 @@
-"""Sub-commands of `cdv` beyond the corpus outline (search, index, eval, chat…)."""
+"""Sub-commands of `cdv` beyond the corpus outline: index, search, eval."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
+
+from corpus import load_contracts
+from index import DEFAULT_EMBEDDER, RETRIEVERS, Hit, Searcher, SearchResult, open_searcher
 
 OptionAdder = Callable[[argparse.ArgumentParser], None]
 
 
 def register(commands: Any, contracts_option: OptionAdder) -> None:
     """Add the sub-commands to the `cdv` parser."""
+    index = commands.add_parser("index", help="build the search index")
+    index_commands = index.add_subparsers(dest="index_command", required=True)
+    build = index_commands.add_parser("build", help="build or rebuild the dense index")
+    contracts_option(build)
+    build.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
+    build.set_defaults(run=_run_index_build)
+
+    search = commands.add_parser("search", help="rank the objectives for a question, or a batch of questions")
+    contracts_option(search)
+    search.add_argument("question", nargs="?", help="the question (or use --queries)")
+    search.add_argument("--queries", type=Path, help="JSONL file, one {'id', 'question'} object per line")
+    search.add_argument("--k", type=int, default=5, help="how many objectives (default 5)")
+    search.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
+    search.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
+    search.add_argument("--axis", type=int, help="only objectives of this axis")
+    search.add_argument("--contract", help="only objectives of this contract id")
+    search.add_argument("--json", action="store_true", help="JSON output")
+    search.set_defaults(run=_run_search)
+
+    evaluate = commands.add_parser("eval", help="evaluate retrieval on a question set")
+    contracts_option(evaluate)
+    evaluate.add_argument("--retriever", choices=(*RETRIEVERS, "all"), default="all")
+    evaluate.add_argument("--embedder", default=DEFAULT_EMBEDDER, help="embedder(s), comma-separated")
+    evaluate.add_argument("--split", choices=("dev", "heldout", "all"), default="heldout")
+    evaluate.add_argument("--queries", type=Path, help="question file (default: the bundled set)")
+    evaluate.add_argument("--report", type=Path, default=Path("eval-report.json"), help="JSON report path")
+    evaluate.add_argument("--styles", action="store_true", help="also print the breakdown by style")
+    evaluate.set_defaults(run=_run_eval)
+
+
+_EMBEDDER_HELP = (
+    f"{DEFAULT_EMBEDDER} (default, multilingual, offline), minilm (bundled all-MiniLM-L6-v2), "
+    "or any sentence-transformers model name or local path"
+)
+
+
+def _run_index_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    searcher = open_searcher(load_contracts(args.contracts), args.embedder, rebuild=True)
+    print(
+        f"Index built: {len(searcher.passages)} passages, embedder {args.embedder}, "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
+def _run_search(args: argparse.Namespace) -> int:
+    if (args.question is None) == (args.queries is None):
+        raise ValueError("Give either a question or --queries FILE.jsonl")
+    if args.k < 1:
+        raise ValueError(f"--k must be at least 1, got {args.k}")
+    embedder = None if args.retriever == "lexical" else args.embedder
+    searcher = open_searcher(load_contracts(args.contracts), embedder)
+    options = {"k": args.k, "retriever": args.retriever, "axis": args.axis, "contract": args.contract}
+    if args.queries is None:
+        result = searcher.search(args.question, **options)
+        if args.json:
+            print(json.dumps(result_json(result), ensure_ascii=False, indent=2))
+        else:
+            print(format_result(result))
+        return 0
+    return _run_batch(searcher, args.queries, options)
+
+
+def _run_batch(searcher: Searcher, path: Path, options: dict[str, Any]) -> int:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such queries file")
+    failures = 0
+    for number, item in _read_batch(path):
+        if isinstance(item, str):
+            failures += 1
+            print(f"{path}:{number}: skipped: {item}", file=sys.stderr)
+            continue
+        query_id, question = item
+        try:
+            result = searcher.search(question, **options)
+        except ValueError as exc:
+            failures += 1
+            print(f"{path}:{number}: skipped: {exc}", file=sys.stderr)
+            continue
+        print(json.dumps({"id": query_id, **result_json(result)}, ensure_ascii=False))
+    return 1 if failures else 0
+
+
+def _read_batch(path: Path) -> Iterator[tuple[int, tuple[Any, str] | str]]:
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, f"invalid JSON ({exc.msg})"
+                continue
+            if not isinstance(item, dict) or "id" not in item or "question" not in item:
+                yield number, "each line needs an object with 'id' and 'question'"
+            elif not isinstance(item["question"], str) or not item["question"].strip():
+                yield number, "'question' must be a non-empty string"
+            else:
+                yield number, (item["id"], item["question"])
+
+
+def result_json(result: SearchResult) -> dict[str, Any]:
+    """The batch-mode JSON shape of a search result."""
+    payload: dict[str, Any] = {
+        "abstain": result.abstain,
+        "results": [
+            {
+                "code": hit.code,
+                "title": hit.title,
+                "score": hit.score,
+                "axis": f"{hit.axis_number}. {hit.axis_title}",
+                "priority": f"{hit.axis_number}.{hit.priority_number}. {hit.priority_title}",
+                "contract": hit.contract_id,
+                "measures": [m.text for m in hit.measures],
+            }
+            for hit in result.hits
+        ],
+    }
+    if result.unknown_codes:
+        payload["unknown_codes"] = list(result.unknown_codes)
+    if result.truncated:
+        payload["truncated"] = True
+    return payload
+
+
+def format_result(result: SearchResult) -> str:
+    """A readable ranked list."""
+    lines = []
+    if result.unknown_codes:
+        lines.append(f"Code inconnu : {', '.join(result.unknown_codes)} (aucun objectif ne porte ce code)")
+    if result.truncated:
+        lines.append("Question tronquée : seuls les premiers caractères ont été utilisés.")
+    if result.abstain:
+        lines.append("Aucun objectif du contrat ne semble couvrir cette question.")
+        if result.hits:
+            lines.append("Objectifs les plus proches :")
+    for rank, hit in enumerate(result.hits, start=1):
+        lines.append(_format_hit(rank, hit))
+    return "\n".join(lines)
+
+
+def _format_hit(rank: int, hit: Hit) -> str:
+    lines = [
+        f"{rank}. {hit.code}  {hit.title}  (score {hit.score:.3f})",
+        f"   Axe {hit.axis_number} › Priorité {hit.axis_number}.{hit.priority_number} : {hit.priority_title}",
+    ]
+    lines.extend(f"   - {m.text}" for m in hit.measures)
+    return "\n".join(lines)
+
+
+def _run_eval(args: argparse.Namespace) -> int:
+    from eval.questions import DEFAULT_QUESTIONS, load_questions
+    from eval.report import evaluate, format_styles, format_table
+
+    questions = load_questions(args.queries or DEFAULT_QUESTIONS, args.split)
+    contracts = load_contracts(args.contracts)
+    retrievers = RETRIEVERS if args.retriever == "all" else (args.retriever,)
+    reports = []
+    lexical_done = False
+    for embedder in [e.strip() for e in args.embedder.split(",") if e.strip()]:
+        searcher = open_searcher(contracts, embedder)
+        for retriever in retrievers:
+            if retriever == "lexical":
+                if lexical_done:
+                    continue  # the lexical retriever does not depend on the embedder
+                lexical_done = True
+                reports.append(evaluate(searcher, questions, retriever, "lexical"))
+            else:
+                reports.append(evaluate(searcher, questions, retriever, f"{retriever} ({embedder})"))
+    print(f"{len(questions)} questions, split {args.split}")
+    print(format_table(reports))
+    if args.styles:
+        for report in reports:
+            print()
+            print(format_styles(report))
+    payload = {
+        "split": args.split,
+        "questions": str(args.queries or DEFAULT_QUESTIONS),
+        "configurations": [
+            {
+                "name": r.name,
+                "metrics": r.metrics,
+                "by_style": r.by_style,
+                "misses": [
+                    {"id": o.id, "gold": o.gold, "ranked": o.ranked[:3], "abstained": o.abstained}
+                    for o in r.outcomes
+                    if (o.gold and (not o.ranked or o.ranked[0] not in o.gold)) or (not o.gold and not o.abstained)
+                ],
+            }
+            for r in reports
+        ],
+    }
+    args.report.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"\nReport written to {args.report}")
+    return 0

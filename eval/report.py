@@ -62,7 +62,10 @@ def evaluate(searcher: Searcher, questions: Sequence[Question], retriever: Retri
         by_style[outcome.style].append(outcome)
         by_style[f"lang:{outcome.lang}"].append(outcome)
     return ConfigReport(
-        name, metrics, {style: summarise(items) for style, items in sorted(by_style.items())}, len(outcomes),
+        name,
+        metrics,
+        {style: summarise(items) for style, items in sorted(by_style.items())},
+        len(outcomes),
         tuple(outcomes),
     )
 

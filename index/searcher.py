@@ -39,7 +39,7 @@ class SearchSettings:
     enriched: bool = True
     # abstain when both the best dense cosine and the best lexical word score are below these
     abstain_dense: float = 0.30
-    abstain_lexical: float = 2.0
+    abstain_lexical: float = 3.5
 
     def __post_init__(self) -> None:
         if self.retriever not in RETRIEVERS:
@@ -143,7 +143,8 @@ class Searcher:
         )
         self._dense: DenseIndex | None = None
         if embedder is not None:
-            folder = (cache_dir or default_cache_dir()) / _slug(embedder.name)
+            variant = "" if self.settings.enriched else "-plain"
+            folder = (cache_dir or default_cache_dir()) / f"{_slug(embedder.name)}{variant}"
             corpus_id = f"{contract_hash(contracts)}-{'enriched' if self.settings.enriched else 'plain'}"
             self._dense = load_or_build(folder, [p.text for p in self._passages], embedder, corpus_id, rebuild=rebuild)
 
@@ -200,9 +201,7 @@ class Searcher:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _check(
-        self, queries: Sequence[str], k: int, retriever: str, axis: int | None, contract: str | None
-    ) -> None:
+    def _check(self, queries: Sequence[str], k: int, retriever: str, axis: int | None, contract: str | None) -> None:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         if retriever not in RETRIEVERS:
@@ -256,13 +255,14 @@ class Searcher:
                     if key[1] == code:
                         fused[i] = fused.max() + 1.0 + (len(known) - known.index(code))
         order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]]
-        if known and _is_code_only(query):
+        if named and _is_code_only(query):
+            # a bare code asks for that objective only; an unknown bare code has no answer
             order = [i for i in order if self._keys[i][1] in known]
+            abstain = not known
         lexical_ranks = ranks(lexical)
         dense_ranks = ranks(dense) if dense is not None else None
         hits = tuple(
-            self._hit(i, float(fused[i]), query, passage_scores, int(lexical_ranks[i]), dense_ranks)
-            for i in order[:k]
+            self._hit(i, float(fused[i]), query, passage_scores, int(lexical_ranks[i]), dense_ranks) for i in order[:k]
         )
         return SearchResult(query, hits, abstain, known, unknown, signals=signals)
 
@@ -338,13 +338,17 @@ def _objectives(contracts: list[Contract]) -> list[_Objective]:
     found = []
     for contract in contracts:
         for axis, priority, objective in contract.objectives():
-            measures = tuple(
-                MatchedMeasure(m.text, 0.0, m.uncertain, tuple(m.candidates)) for m in objective.measures
-            )
+            measures = tuple(MatchedMeasure(m.text, 0.0, m.uncertain, tuple(m.candidates)) for m in objective.measures)
             found.append(
                 _Objective(
-                    contract, axis.number, axis.title, priority.number, priority.title,
-                    objective.code, objective.title, measures,
+                    contract,
+                    axis.number,
+                    axis.title,
+                    priority.number,
+                    priority.title,
+                    objective.code,
+                    objective.title,
+                    measures,
                 )
             )
     return found
@@ -355,8 +359,10 @@ def _is_code_only(query: str) -> bool:
     for code in find_codes(query):
         rest = rest.replace(code, " ")
     rest = "".join(ch if ch.isalnum() else " " for ch in rest)
-    return all(word in {"objectif", "objectifs", "code", "codes", "objective", "et", "and", "ou"}
-               or word.isdigit() for word in rest.split())
+    return all(
+        word in {"objectif", "objectifs", "code", "codes", "objective", "et", "and", "ou"} or word.isdigit()
+        for word in rest.split()
+    )
 
 
 def _slug(name: str) -> str:

