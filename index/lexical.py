@@ -26,18 +26,17 @@ class LexicalIndex:
         self._ngram_weight = ngram_weight
         self._words = _bm25([analyzer.tokens(t) for t in texts])
         self._grams = _bm25([analyzer.ngrams(t) for t in texts])
-        self._vocabulary = {tok for t in texts for tok in analyzer.tokens(t)}
         self.size = len(texts)
 
-    def scores(self, query: str) -> np.ndarray:
-        """Combined score of each document (0 where nothing matches)."""
+    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """Combined score of each document (0 where nothing matches), and the word-only BM25 scores."""
         word_scores = self.word_scores(query)
         grams = self._analyzer.ngrams(query)
         if not grams or self._ngram_weight == 0:
-            return word_scores
+            return word_scores, word_scores
         # n-gram BM25 grows with the number of grams: scale it to a per-word figure
         gram_scores = self._grams.get_scores(grams) * (len(grams) ** -0.5)
-        return np.asarray(word_scores + self._ngram_weight * gram_scores, dtype=np.float32)
+        return np.asarray(word_scores + self._ngram_weight * gram_scores, dtype=np.float32), word_scores
 
     def word_scores(self, query: str) -> np.ndarray:
         """BM25 of the stemmed words alone."""
@@ -45,13 +44,6 @@ class LexicalIndex:
         if not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._words.get_scores(tokens), dtype=np.float32)
-
-    def known_fraction(self, query: str) -> float:
-        """Share of the query's content words that occur in the collection (0 when it has none)."""
-        tokens = self._analyzer.tokens(query)
-        if not tokens:
-            return 0.0
-        return sum(t in self._vocabulary for t in tokens) / len(tokens)
 
 
 def _bm25(corpus: list[list[str]]) -> bm25s.BM25:

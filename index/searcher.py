@@ -136,11 +136,18 @@ class Searcher:
         )
         self._passages = build_passages(contracts, enriched=self.settings.enriched)
         self._passage_owner = np.array([self._position[(p.contract_id, p.code)] for p in self._passages])
+        # passages come grouped by objective, in objective order: segment starts for reduceat
+        if np.any(np.diff(self._passage_owner) < 0):
+            raise ValueError("passages must be grouped by objective in document order")
+        self._segment_starts = np.searchsorted(self._passage_owner, np.arange(len(self._objectives)))
         measure_ids = [i for i, p in enumerate(self._passages) if p.kind == "measure"]
         self._measure_ids = np.array(measure_ids)
         self._measure_lexical = LexicalIndex(
             [self._passages[i].text for i in measure_ids], self._analyzer, ngram_weight=0.0
         )
+        self._measures_of: dict[int, list[int]] = defaultdict(list)
+        for j, pid in enumerate(measure_ids):
+            self._measures_of[int(self._passage_owner[pid])].append(j)
         self._dense: DenseIndex | None = None
         if embedder is not None:
             variant = "" if self.settings.enriched else "-plain"
@@ -241,8 +248,8 @@ class Searcher:
         known = tuple(dict.fromkeys(c for c in named if any(key[1] == c for key in self._keys)))
         unknown = tuple(dict.fromkeys(c for c in named if c not in known))
 
-        lexical = self._lexical.scores(query)
-        lexical_word_top = float(self._lexical.word_scores(query).max())
+        lexical, lexical_words = self._lexical.scores(query)
+        lexical_word_top = float(lexical_words.max())
         dense = self._aggregate(passage_scores) if passage_scores is not None else None
         fused = self._fuse(lexical, dense, retriever)
 
@@ -261,15 +268,15 @@ class Searcher:
             abstain = not known
         lexical_ranks = ranks(lexical)
         dense_ranks = ranks(dense) if dense is not None else None
+        measure_lexical = self._measure_lexical.word_scores(query)
         hits = tuple(
-            self._hit(i, float(fused[i]), query, passage_scores, int(lexical_ranks[i]), dense_ranks) for i in order[:k]
+            self._hit(i, float(fused[i]), measure_lexical, passage_scores, int(lexical_ranks[i]), dense_ranks)
+            for i in order[:k]
         )
         return SearchResult(query, hits, abstain, known, unknown, signals=signals)
 
     def _aggregate(self, passage_scores: np.ndarray) -> np.ndarray:
-        best = np.full(len(self._objectives), -1.0, dtype=np.float64)
-        np.maximum.at(best, self._passage_owner, passage_scores.astype(np.float64))
-        return best
+        return np.maximum.reduceat(passage_scores.astype(np.float64), self._segment_starts)
 
     def _fuse(self, lexical: np.ndarray, dense: np.ndarray | None, retriever: Retriever) -> np.ndarray:
         if retriever == "lexical" or dense is None:
@@ -294,7 +301,7 @@ class Searcher:
         self,
         i: int,
         score: float,
-        query: str,
+        measure_lexical: np.ndarray,
         passage_scores: np.ndarray | None,
         lexical_rank: int,
         dense_ranks: np.ndarray | None,
@@ -309,17 +316,17 @@ class Searcher:
             priority_number=objective.priority_number,
             priority_title=objective.priority_title,
             score=round(score, 4),
-            measures=self._matched_measures(i, query, passage_scores),
+            measures=self._matched_measures(i, measure_lexical, passage_scores),
             lexical_rank=lexical_rank,
             dense_rank=int(dense_ranks[i]) if dense_ranks is not None else None,
         )
 
-    def _matched_measures(self, i: int, query: str, passage_scores: np.ndarray | None) -> tuple[MatchedMeasure, ...]:
+    def _matched_measures(
+        self, i: int, lexical: np.ndarray, passage_scores: np.ndarray | None
+    ) -> tuple[MatchedMeasure, ...]:
         objective = self._objectives[i]
-        mine = [j for j, pid in enumerate(self._measure_ids) if self._passage_owner[pid] == i]
-        lexical = self._measure_lexical.word_scores(query)
         per_measure: dict[int, float] = defaultdict(float)
-        for j in mine:
+        for j in self._measures_of[i]:
             passage = self._passages[self._measure_ids[j]]
             assert passage.measure is not None  # measure passages always carry their index
             score = float(lexical[j]) / 10.0

@@ -58,9 +58,20 @@ class Analyzer:
         self._stemmer = Stemmer.Stemmer("french")
         self._acronyms = {fold(k): fold(v) for k, v in (acronyms or {}).items()}
         self._multiword = {k: v for k, v in self._acronyms.items() if " " in k or "-" in k}
+        # the same question is tokenised for several indexes: keep the last few thousand
+        self._cache: dict[str, tuple[str, ...]] = {}
 
     def tokens(self, text: str) -> list[str]:
         """Stemmed content words; acronyms are kept whole and followed by their expansion's words."""
+        cached = self._cache.get(text)
+        if cached is None:
+            cached = self._tokens(text)
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[text] = cached
+        return list(cached)
+
+    def _tokens(self, text: str) -> tuple[str, ...]:
         out: list[str] = []
         folded = fold(text)
         for phrase, expansion in self._multiword.items():
@@ -72,7 +83,7 @@ class Analyzer:
                 out.extend(self._stems(words(self._acronyms[word])))
             elif word not in STOPWORDS:
                 out.extend(self._stems([word]))
-        return out
+        return tuple(out)
 
     def ngrams(self, text: str, sizes: Iterable[int] = (3, 4, 5)) -> list[str]:
         """Character n-grams of each content word (with boundary marks), for typo tolerance."""
