@@ -51,7 +51,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for embedder, retriever, figures, stats, cold in rows:
         ratio = stats["p50"] / figures["encode_p50"] if retriever != "lexical" and figures["encode_p50"] else None
         print(
-            f"| {embedder} | {retriever} | {figures['build']:.1f} | {cold:.1f} | {stats['p50']:.1f} | {stats['p95']:.1f}"
+            f"| {embedder} | {retriever} | {figures['build']:.1f} | {cold:.1f}"
+            f" | {stats['p50']:.1f} | {stats['p95']:.1f}"
             f" | {figures['encode_p50']:.1f} | {figures['encode_p95']:.1f} | {'–' if ratio is None else f'{ratio:.2f}'}"
             f" | {stats['throughput']:.0f} | {figures['peak_mb']:.0f} |"
         )
