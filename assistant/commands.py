@@ -47,6 +47,34 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     evaluate.add_argument("--styles", action="store_true", help="also print the breakdown by style")
     evaluate.set_defaults(run=_run_eval)
 
+    ask = commands.add_parser("ask", help="answer a question with cited objectives")
+    contracts_option(ask)
+    ask.add_argument("question")
+    ask.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
+    ask.set_defaults(run=_run_ask)
+
+    classify = commands.add_parser("classify", help="add suggested objective codes to a CSV of applications")
+    contracts_option(classify)
+    classify.add_argument("file", type=Path, help="CSV file (`;` or `,`, UTF-8 or Windows-1252)")
+    classify.add_argument("--column", required=True, help="the column holding the project text")
+    classify.add_argument("--out", type=Path, help="output CSV (default: FILE-classe.csv)")
+    classify.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
+    classify.set_defaults(run=_run_classify)
+
+    chat = commands.add_parser("chat", help="serve the chat page (Gradio)")
+    contracts_option(chat)
+    chat.add_argument("--host", help="interface to listen on (default 127.0.0.1, or CDV_HOST)")
+    chat.add_argument("--port", type=int, help="port (default 7860, or CDV_PORT)")
+    chat.add_argument("--embedder", help=_EMBEDDER_HELP)
+    chat.set_defaults(run=_run_chat)
+
+    feedback = commands.add_parser("feedback", help="stored feedback")
+    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_commands.add_parser("export", help="write corrected answers as evaluation questions (JSONL)")
+    export.add_argument("--db", type=Path, help="feedback database (default: CDV_FEEDBACK_DB or .cdv/feedback.sqlite3)")
+    export.add_argument("--out", type=Path, help="output JSONL (default: standard output)")
+    export.set_defaults(run=_run_feedback_export)
+
 
 _EMBEDDER_HELP = (
     f"{DEFAULT_EMBEDDER} (default, multilingual, offline), minilm (bundled all-MiniLM-L6-v2), "
@@ -213,4 +241,57 @@ def _run_eval(args: argparse.Namespace) -> int:
     }
     args.report.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nReport written to {args.report}")
+    return 0
+
+
+def _run_ask(args: argparse.Namespace) -> int:
+    from assistant.answer import compose_answer
+
+    searcher = open_searcher(load_contracts(args.contracts), args.embedder)
+    answer = compose_answer(args.question, [], searcher)
+    print(answer.text)
+    if answer.funding_block:
+        print("\n--- Pour votre dossier ---")
+        print(answer.funding_block)
+    return 0
+
+
+def _run_classify(args: argparse.Namespace) -> int:
+    from assistant.classify import classify_file
+
+    if not args.file.is_file():
+        raise FileNotFoundError(f"{args.file}: no such CSV file")
+    out = args.out or args.file.with_name(f"{args.file.stem}-classe.csv")
+    searcher = open_searcher(load_contracts(args.contracts), args.embedder)
+    count = classify_file(searcher, args.file, args.column, out)
+    print(f"{count} rows classified, written to {out}")
+    return 0
+
+
+def _run_chat(args: argparse.Namespace) -> int:
+    from assistant.app import build_app, launch
+    from assistant.feedback import FeedbackStore
+    from assistant.settings import Settings
+
+    settings = Settings.from_env(host=args.host, port=args.port, embedder=args.embedder)
+    searcher = open_searcher(load_contracts(args.contracts), settings.embedder)
+    app = build_app(searcher, FeedbackStore(settings.feedback_db))
+    launch(app, settings)
+    return 0
+
+
+def _run_feedback_export(args: argparse.Namespace) -> int:
+    from assistant.feedback import FeedbackStore
+    from assistant.settings import Settings
+
+    path = args.db or Settings.from_env().feedback_db
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no feedback database yet (it is created by the chat page)")
+    rows = FeedbackStore(path).export_corrections()
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"{len(rows)} corrected questions written to {args.out}")
+    else:
+        sys.stdout.write(text)
     return 0

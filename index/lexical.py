@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import bm25s
 import numpy as np
 
 from index.text import Analyzer
+
+# bm25s logs every index build at DEBUG on its own logger, which it sets to DEBUG: keep it quiet
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:

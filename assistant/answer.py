@@ -1,0 +1,296 @@
+"""Compose a cited answer from a question and the conversation so far (shared by CLI, UI and tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from corpus import Contract
+from index import MAX_QUERY_CHARS, Hit, Searcher, SearchResult, find_codes, fold
+
+Lang = Literal["fr", "en"]
+Confidence = Literal["high", "medium", "low", "none"]
+
+_EN = frozenset("the which what how does do is are for of and to with who young people help support about".split())
+_FR = frozenset("le la les des du pour quel quelle quels et est qui aux une un dans sur avec comment jeunes".split())
+_FOLLOW_UP_STARTS = ("et ", "and ", "plutot", "rather", "what about", "aussi", "also", "ou bien", "mais ")
+# words that steer a follow-up towards one axis ("plutôt côté santé")
+AXIS_HINTS: dict[int, tuple[str, ...]] = {
+    1: ("service public", "services publics", "agents", "public services"),
+    2: ("emploi", "insertion", "travail", "employment", "jobs"),
+    3: ("sante", "soin", "soins", "medical", "health"),
+    4: ("logement", "habitat", "urbain", "housing"),
+    5: ("ecole", "scolaire", "education", "school"),
+    6: ("delinquance", "securite", "victime", "victimes", "crime"),
+    7: ("citoyennete", "discrimination", "discriminations", "citizenship"),
+}
+
+
+class CitedMeasure(BaseModel):
+    """A measure quoted in an answer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    uncertain: bool = False
+    candidates: tuple[str, ...] = ()
+
+
+class Citation(BaseModel):
+    """An objective cited in an answer, with everything needed to name it in an application."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contract_id: str
+    code: str
+    title: str
+    axis_number: int
+    axis_title: str
+    priority_number: int
+    priority_title: str
+    score: float
+    measures: tuple[CitedMeasure, ...]
+    lexical_rank: int | None = None
+    dense_rank: int | None = None
+
+    @property
+    def path(self) -> str:
+        return f"Axe {self.axis_number} › Priorité {self.axis_number}.{self.priority_number} › Objectif {self.code}"
+
+
+class Answer(BaseModel):
+    """What the assistant says, and the objectives it cites."""
+
+    model_config = ConfigDict(frozen=True)
+
+    question: str
+    query: str
+    lang: Lang
+    abstain: bool
+    confidence: Confidence
+    best: Citation | None
+    others: tuple[Citation, ...] = ()
+    unknown_codes: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
+    suggested_axes: tuple[str, ...] = ()
+    funding_block: str | None = None
+    text: str
+
+    @property
+    def cited_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in ([self.best] if self.best else []) + list(self.others))
+
+
+def compose_answer(
+    question: str, history: Sequence[str], searcher: Searcher, *, contract_id: str | None = None
+) -> Answer:
+    """Answer `question`; `history` holds the user's earlier questions, oldest first."""
+    stripped = question.strip()
+    lang = detect_language(stripped)
+    if not stripped or not any(ch.isalnum() for ch in stripped):
+        message = _EMPTY[lang]
+        return Answer(question=question, query="", lang=lang, abstain=True, confidence="none", best=None, text=message)
+    query, axis = _with_context(stripped, history)
+    notices = []
+    if len(stripped) > MAX_QUERY_CHARS:
+        notices.append(_TRUNCATED[lang].format(n=MAX_QUERY_CHARS))
+    result = searcher.search(query, k=4, axis=axis, contract=contract_id)
+    if axis is not None and not result.hits:
+        result = searcher.search(query, k=4, contract=contract_id)
+    contract = _contract(searcher.contracts, result)
+    citations = [_citation(hit) for hit in result.hits]
+    best = None if result.abstain or not citations else citations[0]
+    others = tuple(citations[1:3]) if best else ()
+    confidence = _confidence(result)
+    suggested = _suggested_axes(result) if result.abstain else ()
+    funding = funding_block(best, contract) if best and contract else None
+    answer = Answer(
+        question=question,
+        query=query,
+        lang=lang,
+        abstain=result.abstain,
+        confidence=confidence,
+        best=best,
+        others=others,
+        unknown_codes=result.unknown_codes,
+        notices=tuple(notices),
+        suggested_axes=suggested,
+        funding_block=funding,
+        text="",
+    )
+    return answer.model_copy(update={"text": render_markdown(answer)})
+
+
+def detect_language(text: str) -> Lang:
+    """English when the question has more English than French function words, French otherwise."""
+    words = fold(text).replace("?", " ").split()
+    english = sum(w in _EN for w in words)
+    french = sum(w in _FR for w in words)
+    return "en" if english > french else "fr"
+
+
+def funding_block(best: Citation, contract: Contract) -> str:
+    """A ready-to-paste block for a funding application (always in French, like the application)."""
+    lines = [
+        f"{contract.title} — {contract.territory}",
+        f"Période : {contract.period.label()} (contrat {contract.id})",
+        f"Axe {best.axis_number} : {best.axis_title}",
+        f"Priorité {best.axis_number}.{best.priority_number} : {best.priority_title}",
+        f"Objectif opérationnel {best.code} : {best.title}",
+        "Mesures-socle concernées :",
+    ]
+    lines.extend(f"- {m.text}" for m in best.measures)
+    return "\n".join(lines)
+
+
+def render_markdown(answer: Answer) -> str:
+    """The answer as Markdown for the chat and the terminal."""
+    t = _TEXT[answer.lang]
+    parts = list(answer.notices)
+    if answer.unknown_codes:
+        parts.append(t["unknown"].format(codes=", ".join(answer.unknown_codes)))
+    if answer.best is None:
+        if not answer.unknown_codes:
+            parts.append(t["abstain"])
+        if answer.suggested_axes:
+            parts.append(t["browse"] + "\n" + "\n".join(f"- {axis}" for axis in answer.suggested_axes))
+        return "\n\n".join(parts)
+    best = answer.best
+    parts.append(f"{t['best']} **{best.code}** — {best.title}\n\n{_path_line(best)}")
+    parts.append(t["confidence"][answer.confidence])
+    if best.measures:
+        parts.append(t["measures"] + "\n" + "\n".join(_measure_line(m, answer.lang) for m in best.measures))
+    if answer.others:
+        lines = [
+            f"- **{c.code}** — {c.title} ({t['why']} « {c.measures[0].text} »)"
+            if c.measures
+            else f"- **{c.code}** — {c.title}"
+            for c in answer.others
+        ]
+        parts.append(t["others"] + "\n" + "\n".join(lines))
+    parts.append(t["funding"])
+    return "\n\n".join(parts)
+
+
+def _with_context(question: str, history: Sequence[str]) -> tuple[str, int | None]:
+    if not history or find_codes(question):
+        return question, None
+    folded = fold(question)
+    content = [w for w in folded.replace("?", " ").split() if len(w) > 3]
+    follow_up = folded.startswith(_FOLLOW_UP_STARTS) or len(content) <= 2
+    if not follow_up:
+        return question, None
+    axis = next((n for n, hints in AXIS_HINTS.items() if any(h in folded for h in hints)), None)
+    return f"{history[-1].strip()} {question}", axis
+
+
+def _contract(contracts: Sequence[Contract], result: SearchResult) -> Contract | None:
+    if not result.hits:
+        return None
+    return next((c for c in contracts if c.id == result.hits[0].contract_id), None)
+
+
+def _citation(hit: Hit) -> Citation:
+    return Citation(
+        contract_id=hit.contract_id,
+        code=hit.code,
+        title=hit.title,
+        axis_number=hit.axis_number,
+        axis_title=hit.axis_title,
+        priority_number=hit.priority_number,
+        priority_title=hit.priority_title,
+        score=hit.score,
+        measures=tuple(CitedMeasure(text=m.text, uncertain=m.uncertain, candidates=m.candidates) for m in hit.measures),
+        lexical_rank=hit.lexical_rank,
+        dense_rank=hit.dense_rank,
+    )
+
+
+def _confidence(result: SearchResult) -> Confidence:
+    if result.abstain or not result.hits:
+        return "none"
+    if result.codes:
+        return "high"
+    if len(result.hits) == 1:
+        return "high"
+    margin = result.hits[0].score - result.hits[1].score
+    if margin >= 1.0:
+        return "high"
+    return "medium" if margin >= 0.35 else "low"
+
+
+def _suggested_axes(result: SearchResult) -> tuple[str, ...]:
+    axes = dict.fromkeys(f"Axe {h.axis_number} : {h.axis_title}" for h in result.hits)
+    return tuple(axes)[:3]
+
+
+def _path_line(c: Citation) -> str:
+    return (
+        f"Axe {c.axis_number} ({c.axis_title}) › Priorité {c.axis_number}.{c.priority_number} ({c.priority_title})"
+        f" › Objectif {c.code}"
+    )
+
+
+def _measure_line(measure: CitedMeasure, lang: Lang) -> str:
+    line = f"- {measure.text}"
+    if measure.uncertain:
+        also = ", ".join(measure.candidates)
+        line += (
+            f" _(placement incertain dans la source : cette mesure pourrait aussi relever de {also})_"
+            if lang == "fr"
+            else f" _(uncertain placement in the source: this measure could also belong to {also})_"
+        )
+    return line
+
+
+_EMPTY: dict[Lang, str] = {
+    "fr": (
+        "Posez une question en quelques mots : le public, l'action, le quartier (ex. « aide aux devoirs au collège »)."
+    ),
+    "en": "Please type a question in a few words: the public, the action (e.g. “homework help for pupils”).",
+}
+_TRUNCATED: dict[Lang, str] = {
+    "fr": "Votre texte est très long : seuls les {n} premiers caractères ont été utilisés.",
+    "en": "Your text is very long: only its first {n} characters were used.",
+}
+_TEXT: dict[Lang, dict[str, Any]] = {
+    "fr": {
+        "best": "Objectif le plus adapté :",
+        "measures": "Mesures du contrat qui correspondent :",
+        "others": "Autres objectifs possibles :",
+        "why": "car",
+        "funding": "Le bloc « Pour votre dossier » ci-contre est prêt à copier dans votre demande de subvention.",
+        "abstain": "Aucun objectif du contrat de ville ne semble couvrir cette demande.",
+        "browse": "Axes les plus proches, à parcourir dans l'onglet « Parcourir » :",
+        "unknown": (
+            "Le code {codes} n'existe pas dans le contrat : vérifiez le numéro "
+            "(forme axe.priorité.objectif, ex. 5.1.3)."
+        ),
+        "confidence": {
+            "high": "Je suis assez sûr de cet objectif.",
+            "medium": "C'est l'objectif le plus probable, mais vérifiez les autres pistes ci-dessous.",
+            "low": "Plusieurs objectifs sont proches : je ne suis pas sûr, comparez les pistes ci-dessous.",
+            "none": "",
+        },
+    },
+    "en": {
+        "best": "Best matching objective:",
+        "measures": "Matching measures of the contract (quoted in French):",
+        "others": "Other possible objectives:",
+        "why": "because of",
+        "funding": "The “Pour votre dossier” block is ready to paste into the (French) funding application.",
+        "abstain": "No objective of the contract seems to cover this request.",
+        "browse": "Closest axes, to browse in the “Parcourir” tab:",
+        "unknown": (
+            "Code {codes} does not exist in the contract: check the number (axis.priority.objective, e.g. 5.1.3)."
+        ),
+        "confidence": {
+            "high": "I am fairly confident about this objective.",
+            "medium": "This is the most likely objective, but check the other options below.",
+            "low": "Several objectives are close: I am not sure, compare the options below.",
+            "none": "",
+        },
+    },
+}

@@ -1,0 +1,287 @@
+"""The Gradio page: chat with cited objectives, a browsable contract, the raw ranking, and feedback."""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr
+
+from assistant.answer import Answer, compose_answer
+from assistant.feedback import FeedbackStore
+from assistant.settings import Settings
+from corpus import Contract
+from index import Searcher
+
+logger = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "les jeunes qui sèchent les cours",
+    "aide aux victimes de violences conjugales",
+    "chantier d'insertion pour les femmes du quartier",
+    "which objective covers school absenteeism?",
+    "marchands de sommeil",
+]
+ALL_AXES = "Tous les axes"
+CSS = """
+.cdv-card {border:1px solid #d0d7de; border-radius:8px; padding:10px 12px; margin-bottom:10px;}
+.cdv-card h4 {margin:0 0 4px 0;}
+.cdv-path {color:#57606a; font-size:0.9em;}
+.cdv-card mark {background:#fff3b0;}
+.cdv-uncertain {color:#9a6700; font-size:0.9em;}
+"""
+
+
+def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
+    """The whole page; models and indexes are already loaded in `searcher`."""
+    with gr.Blocks(title="Assistant contrat de ville — CAPH 2015-2023", analytics_enabled=False) as app:
+        gr.Markdown(
+            "# Assistant du contrat de ville\n"
+            f"{_contract_line(searcher.contracts)}. Décrivez votre action ou posez votre question : "
+            "l'assistant cite les objectifs opérationnels du contrat qui la couvrent."
+        )
+        last = gr.State(None)
+        with gr.Tab("Discussion"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="Discussion", height=460, elem_id="chat")
+                    question = gr.Textbox(
+                        label="Votre question",
+                        placeholder="ex. aide aux devoirs pour les collégiens du quartier",
+                        elem_id="question",
+                        max_length=100_000,
+                        submit_btn="Envoyer",
+                    )
+                    gr.Examples(EXAMPLES, inputs=question, label="Exemples")
+                with gr.Column(scale=2):
+                    sources = gr.HTML(label="Sources", elem_id="sources", value=_empty_sources())
+                    funding = gr.Code(
+                        label="Pour votre dossier", language=None, buttons=["copy"], elem_id="funding", lines=8
+                    )
+            with gr.Accordion("Cette réponse vous a-t-elle aidé ?", open=False, elem_id="feedback"):
+                rating = gr.Radio(["👍 Oui", "👎 Non"], label="Votre avis", elem_id="rating")
+                correct = gr.Textbox(label="Si non : le code qui vous semble juste (ex. 5.1.3)", elem_id="correct")
+                comment = gr.Textbox(label="Commentaire (facultatif)", elem_id="comment", max_length=5000)
+                send = gr.Button("Envoyer mon avis", elem_id="send-feedback")
+                status = gr.Markdown(elem_id="feedback-status")
+        with gr.Tab("Parcourir"):
+            with gr.Row():
+                words = gr.Textbox(label="Filtrer par mots", elem_id="browse-words")
+                axis_choice = gr.Dropdown([ALL_AXES, *_axis_labels(searcher.contracts)], value=ALL_AXES, label="Axe")
+            tree = gr.HTML(value=browse_html(searcher.contracts, "", None), elem_id="tree")
+        with gr.Tab("Recherche"):
+            raw_question = gr.Textbox(label="Question", elem_id="raw-question")
+            retriever = gr.Radio(["hybrid", "lexical", "dense"], value="hybrid", label="Méthode")
+            ranking = gr.Dataframe(
+                headers=["code", "titre", "score", "rang lexical", "rang dense"], interactive=False, elem_id="ranking"
+            )
+
+        def respond(message: str, history: list[Any] | None, _last: Any) -> tuple[Any, ...]:
+            answer = compose_answer(message or "", user_questions(history), searcher)
+            history = normalise_history(history)
+            # the chat renders Markdown: escape the user's text so that markup in it shows as typed
+            shown = html.escape(message or "")
+            history += [{"role": "user", "content": shown}, {"role": "assistant", "content": answer.text}]
+            state = {"question": answer.query or message, "codes": list(answer.cited_codes)}
+            return history, sources_html(answer, searcher.contracts), answer.funding_block or "", state, ""
+
+        question.submit(
+            respond, [question, chatbot, last], [chatbot, sources, funding, last, question], api_name="respond"
+        )
+
+        def save_feedback(choice: str | None, code: str, text: str, state: dict[str, Any] | None) -> str:
+            if not state:
+                return "Posez d'abord une question : l'avis porte sur la dernière réponse."
+            if not choice:
+                return "Choisissez 👍 ou 👎."
+            vote = 1 if choice.startswith("👍") else -1
+            try:
+                store.add(
+                    state["question"],
+                    state["codes"],
+                    vote,
+                    comment=text or "",
+                    correct_code=code if vote == -1 else None,
+                )
+            except ValueError as exc:
+                return f"Avis non enregistré : {html.escape(str(exc))}"
+            return "Merci, votre avis est enregistré."
+
+        send.click(save_feedback, [rating, correct, comment, last], [status], api_name="feedback")
+
+        def browse(text: str, axis_label: str) -> str:
+            return browse_html(searcher.contracts, text, _axis_number(axis_label))
+
+        words.change(browse, [words, axis_choice], [tree], api_name="browse")
+        axis_choice.change(browse, [words, axis_choice], [tree], api_visibility="private")
+
+        def rank(text: str, method: str) -> list[list[Any]]:
+            if not text or not text.strip():
+                return []
+            result = searcher.search(text, k=10, retriever=method)  # type: ignore[arg-type]
+            return [[h.code, h.title, h.score, h.lexical_rank, h.dense_rank] for h in result.hits]
+
+        raw_question.submit(rank, [raw_question, retriever], [ranking], api_name="rank")
+    return app  # type: ignore[no-any-return]
+
+
+def launch(app: gr.Blocks, settings: Settings, *, block: bool = True) -> None:
+    """Serve on the configured host; loopback by default, never a share link, optional password.
+
+    Args:
+        block: wait for the server to stop (False returns once it is up, for tests and scripts).
+    """
+    auth = (settings.username, settings.password) if settings.password else None
+    if not settings.is_loopback and auth is None:
+        logger.warning(
+            "\n%s\nWARNING: serving on %s WITHOUT A PASSWORD: anyone on the network can use the assistant.\n"
+            "Set CDV_PASSWORD (and CDV_USERNAME) to require a login.\n%s",
+            "!" * 72,
+            settings.host,
+            "!" * 72,
+        )
+    app.queue(default_concurrency_limit=4, max_size=256)
+    app.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        share=False,
+        auth=auth,
+        show_error=False,
+        blocked_paths=[str(settings.feedback_db.parent)],
+        theme=gr.themes.Soft(),
+        css=CSS,
+        prevent_thread_lock=not block,
+        quiet=True,
+    )
+
+
+def normalise_history(history: list[Any] | None) -> list[dict[str, str]]:
+    """Chat history as role/content dicts with plain-text content.
+
+    The browser sends content as a list of text blocks, gradio_client as plain strings.
+    """
+    messages = []
+    for item in history or []:
+        if isinstance(item, dict):
+            role, content = item.get("role", "user"), item.get("content", "")
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            messages.append({"role": "user", "content": _text(item[0])})
+            role, content = "assistant", item[1]
+        else:
+            continue
+        messages.append({"role": str(role), "content": _text(content)})
+    return messages
+
+
+def user_questions(history: list[Any] | None) -> list[str]:
+    """The user's earlier questions, oldest first (as typed: the display escaping is undone)."""
+    return [html.unescape(m["content"]) for m in normalise_history(history) if m["role"] == "user" and m["content"]]
+
+
+def sources_html(answer: Answer, contracts: list[Contract]) -> str:
+    """One card per cited objective: code, path, and its measures with the matching ones highlighted."""
+    citations = ([answer.best] if answer.best else []) + list(answer.others)
+    if not citations:
+        return _empty_sources()
+    cards = []
+    for rank, citation in enumerate(citations):
+        matched = {m.text for m in citation.measures}
+        objective = _objective(contracts, citation.contract_id, citation.code)
+        items = []
+        for measure in objective.measures if objective else citation.measures:
+            text = html.escape(measure.text)
+            if measure.text in matched:
+                text = f"<mark>{text}</mark>"
+            if measure.uncertain:
+                text += (
+                    f' <span class="cdv-uncertain">(placement incertain : pourrait aussi relever de '
+                    f"{html.escape(', '.join(measure.candidates))})</span>"
+                )
+            items.append(f"<li>{text}</li>")
+        label = "Objectif cité" if rank == 0 else "Autre piste"
+        cards.append(
+            f'<div class="cdv-card" data-code="{html.escape(citation.code)}">'
+            f"<h4>{label} : {html.escape(citation.code)} — {html.escape(citation.title)}</h4>"
+            f'<div class="cdv-path">Axe {citation.axis_number} : {html.escape(citation.axis_title)} › '
+            f"Priorité {citation.axis_number}.{citation.priority_number} : {html.escape(citation.priority_title)}</div>"
+            f"<ul>{''.join(items)}</ul></div>"
+        )
+    return "<div>" + "".join(cards) + "</div>"
+
+
+def browse_html(contracts: list[Contract], words: str, axis: int | None) -> str:
+    """The contract as a nested tree, keeping only objectives that contain all the words."""
+    from index import fold
+
+    needles = [fold(w) for w in (words or "").split() if w.strip()]
+    blocks = []
+    for contract in contracts:
+        blocks.append(f"<h3>{html.escape(contract.title)} ({contract.period.label()})</h3>")
+        for a in contract.axes:
+            if axis is not None and a.number != axis:
+                continue
+            priorities = []
+            for p in a.priorities:
+                objectives = []
+                for o in p.objectives:
+                    haystack = fold(" ".join([o.code, o.title, *(m.text for m in o.measures), *o.vocabulary]))
+                    if not all(n in haystack for n in needles):
+                        continue
+                    measures = "".join(f"<li>{html.escape(m.text)}</li>" for m in o.measures)
+                    objectives.append(
+                        f"<details{' open' if needles else ''}><summary><b>{o.code}</b> {html.escape(o.title)}"
+                        f"</summary><ul>{measures}</ul></details>"
+                    )
+                if objectives:
+                    priorities.append(
+                        f"<details open><summary>Priorité {a.number}.{p.number} : {html.escape(p.title)}</summary>"
+                        f"<div style='margin-left:1em'>{''.join(objectives)}</div></details>"
+                    )
+            if priorities:
+                blocks.append(
+                    f"<details open><summary><b>Axe {a.number} : {html.escape(a.title)}</b></summary>"
+                    f"<div style='margin-left:1em'>{''.join(priorities)}</div></details>"
+                )
+    if len(blocks) == len(contracts):
+        blocks.append("<p>Aucun objectif ne contient ces mots.</p>")
+    return "".join(blocks)
+
+
+def _objective(contracts: list[Contract], contract_id: str, code: str) -> Any:
+    for contract in contracts:
+        if contract.id == contract_id:
+            found = contract.find(code)
+            return found[2] if found else None
+    return None
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("value") or "")
+    if isinstance(content, list | tuple):
+        return " ".join(_text(part) for part in content).strip()
+    return ""
+
+
+def _empty_sources() -> str:
+    return "<p>Les objectifs cités apparaîtront ici.</p>"
+
+
+def _contract_line(contracts: list[Contract]) -> str:
+    return "; ".join(f"{c.title}, {c.territory}, période {c.period.label()}" for c in contracts)
+
+
+def _axis_labels(contracts: list[Contract]) -> list[str]:
+    return list(dict.fromkeys(f"Axe {a.number} : {a.title}" for c in contracts for a in c.axes))
+
+
+def _axis_number(label: str | None) -> int | None:
+    if not label or label == ALL_AXES:
+        return None
+    return int(label.split(":")[0].removeprefix("Axe").strip())

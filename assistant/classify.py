@@ -1,0 +1,72 @@
+"""Classify a spreadsheet of project applications: suggested codes, titles and scores per row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from index import Searcher
+
+ADDED_COLUMNS = ("code_suggere", "titre_objectif", "axe", "score", "autres_codes", "hors_contrat")
+
+
+def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
+    """Rows of a CSV in UTF-8 or Windows-1252, with `;` or `,` separators.
+
+    Returns:
+        (header, rows, delimiter, encoding)
+    """
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise ValueError(f"{path}: neither UTF-8 nor Windows-1252")
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = list(reader.fieldnames or [])
+    if not header:
+        raise ValueError(f"{path}: empty file, expected a header line")
+    rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+    return header, rows, delimiter, "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+def classify_file(searcher: Searcher, path: Path, column: str, out: Path) -> int:
+    """Write `out` with the suggested objective of each row; returns the number of rows classified.
+
+    Raises:
+        ValueError: the column does not exist (the message lists the columns that do).
+    """
+    header, rows, delimiter, encoding = read_table(path)
+    if column not in header:
+        raise ValueError(f"{path}: no column {column!r}; columns are: {', '.join(header)}")
+    classified = 0
+    for row in rows:
+        text = row.get(column, "").strip()
+        if not text:
+            row.update(dict.fromkeys(ADDED_COLUMNS, ""))
+            continue
+        result = searcher.search(text, k=3)
+        best = result.hits[0] if result.hits else None
+        row.update(
+            {
+                "code_suggere": "" if result.abstain or best is None else best.code,
+                "titre_objectif": "" if result.abstain or best is None else best.title,
+                "axe": "" if best is None else f"{best.axis_number}. {best.axis_title}",
+                "score": "" if best is None else f"{best.score:.3f}",
+                "autres_codes": " ".join(h.code for h in result.hits[1:]),
+                "hors_contrat": "oui" if result.abstain else "non",
+            }
+        )
+        classified += 1
+    # Excel in French offices opens `;`-separated Windows-1252 files directly: keep the input's dialect
+    with out.open("w", encoding=encoding, errors="replace", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=[*header, *ADDED_COLUMNS], delimiter=delimiter)
+        writer.writeheader()
+        writer.writerows(rows)
+    return classified

@@ -1,0 +1,145 @@
+"""Users' thumbs up/down on answers, stored in a SQLite file (WAL, one transaction per vote)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from index import find_codes
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at REAL NOT NULL,
+    question TEXT NOT NULL,
+    cited_codes TEXT NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+    comment TEXT NOT NULL DEFAULT '',
+    correct_code TEXT
+)
+"""
+MAX_TEXT = 5000
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One stored vote."""
+
+    id: int
+    created_at: float
+    question: str
+    cited_codes: tuple[str, ...]
+    rating: int
+    comment: str
+    correct_code: str | None
+
+
+class FeedbackStore:
+    """A SQLite feedback database; a corrupt file is moved aside (never deleted) and a new one started.
+
+    Args:
+        path: the database file; its folder is created if needed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._initialise()
+        except sqlite3.DatabaseError as exc:
+            aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+            logger.error(
+                "Feedback database %s is unreadable (%s): kept aside as %s, starting a new one", path, exc, aside
+            )
+            shutil.move(str(path), aside)
+            for suffix in ("-wal", "-shm"):
+                sidecar = path.with_name(path.name + suffix)
+                if sidecar.exists():
+                    shutil.move(str(sidecar), aside.with_name(aside.name + suffix))
+            self._initialise()
+
+    def add(
+        self,
+        question: str,
+        cited_codes: Sequence[str],
+        rating: int,
+        *,
+        comment: str = "",
+        correct_code: str | None = None,
+    ) -> int:
+        """Store one vote and return its id; it is on disk when this returns.
+
+        Raises:
+            ValueError: rating not ±1, empty question, or a correct code that is not a code.
+        """
+        if rating not in (-1, 1):
+            raise ValueError(f"rating must be 1 (thumbs up) or -1 (thumbs down), got {rating}")
+        if not question.strip():
+            raise ValueError("Feedback needs the question it is about")
+        code = None
+        if correct_code and correct_code.strip():
+            codes = find_codes(correct_code)
+            if not codes:
+                raise ValueError(f"{correct_code!r} is not an objective code (expected e.g. 5.1.3)")
+            code = codes[0]
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO feedback (created_at, question, cited_codes, rating, comment, correct_code)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    time.time(),
+                    question[:MAX_TEXT],
+                    json.dumps(list(cited_codes)),
+                    rating,
+                    comment.strip()[:MAX_TEXT],
+                    code,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def all(self) -> list[Feedback]:
+        """Every stored vote, oldest first."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT id, created_at, question, cited_codes, rating, comment, correct_code FROM feedback ORDER BY id"
+            ).fetchall()
+        return [Feedback(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6]) for r in rows]
+
+    def export_corrections(self) -> list[dict[str, object]]:
+        """Thumbs-down votes with a corrected code, as questions in the evaluation format."""
+        return [
+            {
+                "id": f"feedback-{f.id}",
+                "question": f.question,
+                "gold": [f.correct_code],
+                "style": "feedback",
+                "lang": "fr",
+            }
+            for f in self.all()
+            if f.rating == -1 and f.correct_code
+        ]
+
+    def _initialise(self) -> None:
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(SCHEMA)
+            db.execute("SELECT count(*) FROM feedback").fetchone()
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10)
+        try:
+            db.execute("PRAGMA synchronous=FULL")
+            with db:  # one transaction: committed whole or rolled back whole
+                yield db
+        finally:
+            db.close()

@@ -1,0 +1,84 @@
+"""The chat page through its API (gradio_client) against a launched server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.app import normalise_history, user_questions
+from assistant.feedback import FeedbackStore
+
+pytestmark = pytest.mark.slow
+
+
+def _client(url: str) -> Any:
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
+
+
+def test_answer_sources_and_funding_block(server: tuple[str, Path]) -> None:
+    """A question returns the chat history with a cited answer, source cards and the funding block."""
+    client = _client(server[0])
+    history, sources, funding, cleared = client.predict("les jeunes qui sechent les cours", [], api_name="/respond")
+    assert "**5.1.3**" in _text(history[-1]["content"])
+    assert 'data-code="5.1.3"' in sources and "<mark>" in sources
+    assert "Objectif opérationnel 5.1.3" in funding
+    assert cleared == ""
+
+
+def test_follow_up_through_the_api(server: tuple[str, Path]) -> None:
+    """History sent back by the client (either shape) feeds the follow-up."""
+    client = _client(server[0])
+    history, *_ = client.predict("prévention de l'alcool chez les jeunes", [], api_name="/respond")
+    history, *_ = client.predict("et pour les adolescents ?", history, api_name="/respond")
+    assert "**3.2.4**" in _text(history[-1]["content"])
+
+
+def test_feedback_reaches_sqlite(server: tuple[str, Path]) -> None:
+    """A thumbs-down with a corrected code and a comment is stored with the question and cited codes."""
+    client = _client(server[0])
+    client.predict("aide aux devoirs", [], api_name="/respond")
+    status = client.predict("👎 Non", "5.2.2", "<script>alert(1)</script>", api_name="/feedback")
+    assert "enregistré" in status
+    last = FeedbackStore(server[1]).all()[-1]
+    assert (last.question, last.rating, last.correct_code) == ("aide aux devoirs", -1, "5.2.2")
+    assert last.comment == "<script>alert(1)</script>" and last.cited_codes
+
+
+def test_browse_and_rank(server: tuple[str, Path]) -> None:
+    """The browse tab filters the tree by words; the search tab lists codes with both ranks."""
+    client = _client(server[0])
+    tree = client.predict("sommeil", "Tous les axes", api_name="/browse")
+    assert "4.3.2" in tree and "2.1.1" not in tree
+    ranking = client.predict("marchands de sommeil", "hybrid", api_name="/rank")
+    assert ranking["data"][0][0] == "4.3.2"
+
+
+def test_feedback_database_is_not_served(server: tuple[str, Path]) -> None:
+    """The SQLite file cannot be downloaded through the web app."""
+    import httpx
+
+    url, db = server
+    for path in (f"gradio_api/file={db}", f"file={db}", f"gradio_api/file={db.parent}/feedback.sqlite3"):
+        response = httpx.get(url + path)
+        assert response.status_code in (403, 404), path
+
+
+def test_history_shapes_are_normalised() -> None:
+    """Browser history (lists of text blocks) and client history (plain strings) read the same."""
+    browser = [
+        {"role": "user", "content": [{"type": "text", "text": "bonjour"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "réponse"}]},
+    ]
+    client = [{"role": "user", "content": "bonjour"}, {"role": "assistant", "content": "réponse"}]
+    assert normalise_history(browser) == normalise_history(client)
+    assert user_questions(browser) == ["bonjour"]
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):
+        return " ".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)

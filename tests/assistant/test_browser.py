@@ -1,0 +1,57 @@
+"""End to end in headless Chromium (Debian's package): type a question, see the cited objective."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def page(server: tuple[str, Path]) -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: install Debian's chromium package (.ci/run does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server[0])
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        yield page
+        browser.close()
+
+
+def test_school_absenteeism_in_the_browser(page: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An English question shows 5.1.3 in the answer and in the sources panel; a screenshot is saved."""
+    page.fill("#question textarea", "which objective covers school absenteeism?")
+    page.press("#question textarea", "Enter")
+    page.wait_for_selector("#chat >> text=5.1.3", timeout=30_000)
+    page.wait_for_selector("#sources [data-code='5.1.3']", timeout=30_000)
+    assert "Best matching objective" in page.inner_text("#chat")
+    assert "Objectif opérationnel 5.1.3" in page.inner_text("#funding")
+    target = Path(os.environ.get("CDV_SCREENSHOT_DIR") or tmp_path_factory.mktemp("shots"))
+    target.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target / "chat.png"), full_page=True)
+    assert (target / "chat.png").stat().st_size > 10_000
+
+
+def test_html_in_a_question_is_shown_as_text(page: Any) -> None:
+    """Markup typed by a user is displayed, never executed."""
+    attack = '<img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> chantier'
+    page.fill("#question textarea", attack)
+    page.press("#question textarea", "Enter")
+    page.wait_for_selector("#chat >> text=window.__xss=2", timeout=30_000)
+    page.wait_for_timeout(1000)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#chat img[src='x']").count() == 0

@@ -1,0 +1,47 @@
+"""`cdv classify` on spreadsheets as French offices write them."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from assistant.classify import classify_file, read_table
+from corpus import Contract
+from index import Searcher, SearchSettings
+
+
+@pytest.fixture(scope="module")
+def lexical(caph: Contract) -> Searcher:
+    return Searcher([caph], None, SearchSettings(retriever="lexical"))
+
+
+def test_semicolon_windows_1252(tmp_path: Path, lexical: Searcher) -> None:
+    """A `;`-separated Windows-1252 file is read, classified and written back in the same dialect."""
+    path = tmp_path / "appel.csv"
+    path.write_bytes("porteur;résumé\nAsso A;Chantier d'insertion espaces verts\nAsso B;\n".encode("cp1252"))
+    out = tmp_path / "out.csv"
+    assert classify_file(lexical, path, "résumé", out) == 1
+    rows = list(csv.DictReader(out.read_text(encoding="cp1252").splitlines(), delimiter=";"))
+    assert rows[0]["code_suggere"] == "2.1.1" and rows[0]["porteur"] == "Asso A"
+    assert rows[1]["code_suggere"] == ""  # empty row kept, not classified
+
+
+def test_comma_utf8(tmp_path: Path, lexical: Searcher) -> None:
+    """A `,`-separated UTF-8 file works too, and quoted commas inside a cell are kept."""
+    path = tmp_path / "appel.csv"
+    path.write_text('titre,texte\n"Projet 1","Lutte contre les marchands de sommeil, habitat indigne"\n', "utf-8")
+    header, rows, delimiter, encoding = read_table(path)
+    assert (header, delimiter, encoding) == (["titre", "texte"], ",", "utf-8")
+    out = tmp_path / "out.csv"
+    classify_file(lexical, path, "texte", out)
+    assert next(csv.DictReader(out.open(encoding="utf-8")))["code_suggere"] == "4.3.2"
+
+
+def test_missing_column_lists_the_columns(tmp_path: Path, lexical: Searcher) -> None:
+    """Naming a column that does not exist fails with the list of columns."""
+    path = tmp_path / "appel.csv"
+    path.write_text("a;b\n1;2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no column 'texte'; columns are: a, b"):
+        classify_file(lexical, path, "texte", tmp_path / "out.csv")

@@ -1,0 +1,107 @@
+"""Feedback in SQLite: stored, exported, recovered from corruption, and never half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.feedback import FeedbackStore
+
+
+def test_votes_are_stored_and_exported(tmp_path: Path) -> None:
+    """Thumbs up and down are stored; only corrected thumbs-down become evaluation questions."""
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    store.add("les jeunes qui sechent", ["5.1.3"], 1)
+    store.add("aide aux devoirs", ["5.1.2", "5.2.2"], -1, comment="<b>non</b>", correct_code="objectif 5.2.2")
+    rows = store.all()
+    assert [r.rating for r in rows] == [1, -1]
+    assert rows[1].cited_codes == ("5.1.2", "5.2.2") and rows[1].comment == "<b>non</b>"
+    assert store.export_corrections() == [
+        {"id": "feedback-2", "question": "aide aux devoirs", "gold": ["5.2.2"], "style": "feedback", "lang": "fr"}
+    ]
+
+
+def test_bad_votes_are_refused(tmp_path: Path) -> None:
+    """A rating other than ±1, an empty question or a non-code correction is refused with a message."""
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    with pytest.raises(ValueError, match="rating must be"):
+        store.add("q", [], 0)
+    with pytest.raises(ValueError, match="needs the question"):
+        store.add(" ", [], 1)
+    with pytest.raises(ValueError, match="not an objective code"):
+        store.add("q", [], -1, correct_code="le bon")
+    assert store.all() == []
+
+
+def test_corrupt_database_is_kept_aside(tmp_path: Path) -> None:
+    """A corrupt file is moved aside untouched and a fresh database is started."""
+    path = tmp_path / "fb.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    store = FeedbackStore(path)
+    store.add("q", ["1.1.1"], 1)
+    aside = list(tmp_path.glob("fb.sqlite3.corrupt-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == b"this is not a database" * 100
+    assert len(store.all()) == 1
+
+
+def test_missing_database_is_created(tmp_path: Path) -> None:
+    """A database in a folder that does not exist yet is created."""
+    store = FeedbackStore(tmp_path / "new" / "fb.sqlite3")
+    assert store.all() == [] and store.path.is_file()
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from assistant.feedback import FeedbackStore
+store = FeedbackStore(Path(sys.argv[1]))
+i = 0
+while True:
+    store.add(f"question {i}", ["5.1.3"], 1, comment="x" * 2000)
+    print(i, flush=True)
+    i += 1
+"""
+
+
+def test_killed_writer_loses_nothing_confirmed(tmp_path: Path) -> None:
+    """Killing a process mid-write leaves only whole rows, and every row it confirmed is there."""
+    path = tmp_path / "fb.sqlite3"
+    FeedbackStore(path)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert writer.stdout is not None
+    confirmed = -1
+    deadline = time.monotonic() + 30
+    while confirmed < 50 and time.monotonic() < deadline:
+        confirmed = int(writer.stdout.readline())
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    assert confirmed >= 50
+    rows = FeedbackStore(path).all()
+    assert len(rows) >= confirmed + 1
+    assert all(r.comment == "x" * 2000 and r.question.startswith("question ") for r in rows)
+    assert [r.question for r in rows] == [f"question {i}" for i in range(len(rows))]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_cli_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cdv feedback export` prints corrected questions as JSONL."""
+    path = tmp_path / "fb.sqlite3"
+    FeedbackStore(path).add("aide aux devoirs", ["5.1.2"], -1, correct_code="5.2.2")
+    assert main(["feedback", "export", "--db", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["gold"] == ["5.2.2"]
+    assert main(["feedback", "export", "--db", str(tmp_path / "none.sqlite3")]) == 2
