@@ -34,6 +34,7 @@ def test_comma_utf8(tmp_path: Path, lexical: Searcher) -> None:
     path.write_text('titre,texte\n"Projet 1","Lutte contre les marchands de sommeil, habitat indigne"\n', "utf-8")
     header, rows, delimiter, encoding = read_table(path)
     assert (header, delimiter, encoding) == (["titre", "texte"], ",", "utf-8")
+    assert rows[0]["texte"] == "Lutte contre les marchands de sommeil, habitat indigne"
     out = tmp_path / "out.csv"
     classify_file(lexical, path, "texte", out)
     assert next(csv.DictReader(out.open(encoding="utf-8")))["code_suggere"] == "4.3.2"
