@@ -159,6 +159,17 @@ def launch(app: gr.Blocks, settings: Settings, *, block: bool = True) -> None:
     )
 
 
+def security_warning(settings: Settings) -> str | None:
+    """The loud warning for a page open to the network without a password, else None."""
+    if settings.is_loopback or settings.password:
+        return None
+    bar = "!" * 72
+    return (
+        f"\n{bar}\nWARNING: serving on {settings.host} WITHOUT A PASSWORD: anyone on the network can use the"
+        f" assistant and send feedback.\nSet CDV_PASSWORD (and CDV_USERNAME) to require a login.\n{bar}"
+    )
+
+
 def normalise_history(history: list[Any] | None) -> list[dict[str, str]]:
     """Chat history as role/content dicts with plain-text content.
 
