@@ -12,7 +12,7 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from eval.questions import load_questions
@@ -27,7 +27,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.clients < 1 or args.questions < 1 or args.clients * args.questions > 5000:
         parser.error("--clients and --questions must be positive, at most 5000 requests in all")
-    url, close = (args.url, None) if args.url else _start_server()
+    close: Callable[[], None] | None = None
+    url = args.url
+    if not url:
+        url, close = _start_server()
     if not url.startswith(("http://127.", "http://localhost")):
         parser.error("the load script only targets a server on this machine (127.0.0.1)")
     questions = [q.question for q in load_questions()]
@@ -46,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 history, *_ = api.predict(question, [], api_name="/respond")
                 if len(history) != 2:
                     raise RuntimeError(f"unexpected history of {len(history)} messages")
-            except Exception as exc:  # noqa: BLE001  (every failure is counted and reported, none may stop the run)
+            except Exception as exc:  # every failure is counted and reported; none may stop the run
                 with lock:
                     errors.append(f"{type(exc).__name__}: {exc}")
                 continue
@@ -71,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"throughput {len(latencies) / elapsed:.1f} answers/s")
 
 
-def _start_server() -> tuple[str, object]:
+def _start_server() -> tuple[str, Callable[[], None]]:
     from assistant.app import build_app, launch
     from assistant.feedback import FeedbackStore
     from assistant.settings import Settings
