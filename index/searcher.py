@@ -33,7 +33,7 @@ class SearchSettings:
 
     retriever: Retriever = "hybrid"
     fusion: Fusion = "weighted"
-    dense_weight: float = 0.5
+    dense_weight: float = 0.4
     rrf_k: int = 60
     ngram_weight: float = 0.3
     enriched: bool = True
