@@ -1,24 +1,31 @@
-"""Grid search of fusion and abstention settings on the development split only.
+"""Grid search of fusion settings and fit of the abstention rule, on the development split only.
 
-Run: `.venv/bin/python -m eval.tune [--embedder NAME]`. It never reads the held-out part.
+Run: `.venv/bin/python -m eval.tune [--embedder NAME]`. It never reads the held-out part. Abstention
+is fitted on the dev questions plus `eval/data/calibration_oos.txt`, extra out-of-scope requests
+written for calibration only (they are in neither evaluation split).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from corpus import load_contracts
-from eval.questions import Question, load_questions
+from eval.questions import load_questions
 from eval.report import evaluate
 from index import DEFAULT_EMBEDDER, Searcher, SearchSettings, open_searcher
 
+CALIBRATION_OOS = Path(__file__).resolve().parent / "data" / "calibration_oos.txt"
+MAX_FALSE_REFUSALS = (0.0, 0.01, 0.02)
+
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Print the best fusion settings and the abstention thresholds for them, on dev."""
+    """Print the best fusion settings, then abstention rules at several false-refusal budgets."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--embedder", default=DEFAULT_EMBEDDER)
     args = parser.parse_args(argv)
@@ -35,30 +42,48 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("hit@1  mrr@10  ngram  fusion    dense_weight")
     for row in rows[:8]:
         print(f"{row[0]:.3f}  {row[1]:.3f}   {row[2]:.1f}    {row[3]:<9} {row[4]:.1f}")
-    best = rows[0]
-    searcher = open_searcher(contracts, args.embedder, SearchSettings(ngram_weight=best[2]))
-    searcher = searcher.with_settings(fusion=best[3], dense_weight=best[4])
-    print("\nabstention (dense, lexical) -> OOS recall, false refusals")
-    for dense, lexical, recall, refusals in calibrate(searcher, questions)[:8]:
-        print(f"  {dense:.2f} {lexical:.1f} -> {recall:.3f} {refusals:.3f}")
+    print("\nAbstention fitted on the current settings:")
+    searcher = open_searcher(contracts, args.embedder)
+    for line in fit_abstention(searcher):
+        print("  " + line)
 
 
-def calibrate(searcher: Searcher, questions: Sequence[Question]) -> list[tuple[float, float, float, float]]:
-    """Abstention thresholds ranked by out-of-scope recall, keeping false refusals at most 2%."""
-    signals = [searcher.search(q.question, k=1).signals for q in questions]
-    scoped = np.array([q.in_scope for q in questions])
+def fit_abstention(searcher: Searcher) -> list[str]:
+    """Logistic regression of in-scope vs out-of-scope on (dense_top, log(1 + lexical_top)).
+
+    Returns readable lines: the lexical weight and, per false-refusal budget on dev, the threshold and
+    the out-of-scope recall it reaches (on the same data: an optimistic figure).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    dev = load_questions(split="dev")
+    oos = [line.strip() for line in CALIBRATION_OOS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [q.question for q in dev] + oos
+    in_scope = np.array([q.in_scope for q in dev] + [False] * len(oos))
+    signals = [searcher.search(text, k=1).signals for text in texts]
     dense = np.array([s["dense_top"] for s in signals])
-    lexical = np.array([s["lexical_top"] for s in signals])
-    options = []
-    for d, lx in itertools.product(np.arange(0.15, 0.50, 0.01), np.arange(0.0, 8.0, 0.25)):
-        refused = (dense < d) & (lexical < lx)
-        recall = refused[~scoped].mean() if (~scoped).any() else 1.0
-        refusals = refused[scoped].mean()
-        if refusals <= 0.02:
-            options.append((float(d), float(lx), float(recall), float(refusals)))
-    # most out-of-scope caught, then fewest wrong refusals, then the most central thresholds
-    options.sort(key=lambda o: (-o[2], o[3], o[0], o[1]))
-    return options
+    lexical = np.array([math.log1p(s["lexical_top"]) for s in signals])
+    model = LogisticRegression(class_weight="balanced", max_iter=1000).fit(np.c_[dense, lexical], in_scope)
+    weight = float(model.coef_[0][1] / model.coef_[0][0])
+    lines = [f"abstain_lexical_weight = {weight:.3f}"]
+    rules = {
+        "hybrid": dense + weight * lexical,
+        "dense alone": dense,
+        "lexical alone": lexical,
+    }
+    for name, evidence in rules.items():
+        inside = np.sort(evidence[in_scope])
+        for budget in MAX_FALSE_REFUSALS:
+            allowed = int(budget * len(inside))
+            # halfway between the last refused and the first kept in-scope question
+            threshold = float((inside[allowed - 1] + inside[allowed]) / 2) if allowed else float(inside[0] - 1e-3)
+            recall = float((evidence[~in_scope] < threshold).mean())
+            refused = float((evidence[in_scope] < threshold).mean())
+            lines.append(
+                f"{name:<13} budget {budget:.0%}: threshold {threshold:.3f} -> OOS recall {recall:.3f}, "
+                f"wrong refusals {refused:.3f}"
+            )
+    return lines
 
 
 if __name__ == "__main__":

@@ -32,15 +32,15 @@ class LexicalIndex:
         self._grams = _bm25([analyzer.ngrams(t) for t in texts])
         self.size = len(texts)
 
-    def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """Combined score of each document (0 where nothing matches), and the word-only BM25 scores."""
+    def scores(self, query: str) -> np.ndarray:
+        """Combined word and n-gram score of each document (0 where nothing matches)."""
         word_scores = self.word_scores(query)
         grams = self._analyzer.ngrams(query)
         if not grams or self._ngram_weight == 0:
-            return word_scores, word_scores
+            return word_scores
         # n-gram BM25 grows with the number of grams: scale it to a per-word figure
         gram_scores = self._grams.get_scores(grams) * (len(grams) ** -0.5)
-        return np.asarray(word_scores + self._ngram_weight * gram_scores, dtype=np.float32), word_scores
+        return np.asarray(word_scores + self._ngram_weight * gram_scores, dtype=np.float32)
 
     def word_scores(self, query: str) -> np.ndarray:
         """BM25 of the stemmed words alone."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -37,9 +38,13 @@ class SearchSettings:
     rrf_k: int = 60
     ngram_weight: float = 0.3
     enriched: bool = True
-    # abstain when both the best dense cosine and the best lexical word score are below these
-    abstain_dense: float = 0.30
-    abstain_lexical: float = 3.5
+    # Abstention, fitted by `python -m eval.tune` on the dev questions plus eval/data/calibration_oos.txt.
+    # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top) < abstain_threshold
+    abstain_lexical_weight: float = 2.36
+    abstain_threshold: float = 3.65
+    # single retrievers: refuse below these (dense cosine; log(1 + lexical score))
+    abstain_dense_alone: float = 0.26
+    abstain_lexical_alone: float = 1.40
 
     def __post_init__(self) -> None:
         if self.retriever not in RETRIEVERS:
@@ -248,12 +253,11 @@ class Searcher:
         known = tuple(dict.fromkeys(c for c in named if any(key[1] == c for key in self._keys)))
         unknown = tuple(dict.fromkeys(c for c in named if c not in known))
 
-        lexical, lexical_words = self._lexical.scores(query)
-        lexical_word_top = float(lexical_words.max())
+        lexical = self._lexical.scores(query)
         dense = self._aggregate(passage_scores) if passage_scores is not None else None
         fused = self._fuse(lexical, dense, retriever)
 
-        signals = {"lexical_top": lexical_word_top, "dense_top": float(dense.max()) if dense is not None else 0.0}
+        signals = {"lexical_top": float(lexical.max()), "dense_top": float(dense.max()) if dense is not None else 0.0}
         abstain = not known and self._abstains(signals, retriever)
         if known:
             # a code named in the question goes first, whatever the scores
@@ -289,13 +293,13 @@ class Searcher:
         return weighted_fusion([lexical, dense], [1.0 - weight, weight])
 
     def _abstains(self, signals: dict[str, float], retriever: Retriever) -> bool:
-        lexical_weak = signals["lexical_top"] < self.settings.abstain_lexical
-        dense_weak = signals["dense_top"] < self.settings.abstain_dense
+        settings = self.settings
         if retriever == "lexical":
-            return lexical_weak
+            return math.log1p(signals["lexical_top"]) < settings.abstain_lexical_alone
         if retriever == "dense":
-            return dense_weak
-        return lexical_weak and dense_weak
+            return signals["dense_top"] < settings.abstain_dense_alone
+        evidence = signals["dense_top"] + settings.abstain_lexical_weight * math.log1p(signals["lexical_top"])
+        return evidence < settings.abstain_threshold
 
     def _hit(
         self,

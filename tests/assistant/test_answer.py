@@ -31,7 +31,7 @@ def test_funding_block_is_ready_to_paste(use_searcher: Searcher) -> None:
 
 def test_out_of_scope_abstains_and_suggests_axes(use_searcher: Searcher) -> None:
     """Nothing is forced: no best objective, a plain refusal and axes to browse."""
-    answer = compose_answer("réparer la chaussée de ma rue", [], use_searcher)
+    answer = compose_answer("subvention pour refaire la toiture de l'église", [], use_searcher)
     assert answer.abstain and answer.best is None and answer.funding_block is None
     assert "Aucun objectif du contrat de ville ne semble couvrir" in answer.text
     assert answer.suggested_axes and answer.suggested_axes[0].startswith("Axe ")

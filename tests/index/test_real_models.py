@@ -15,10 +15,17 @@ def test_use_answers_english_and_french(use_searcher: Searcher) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("question", ["réparer la chaussée de ma rue", "taux du livret A"])
+@pytest.mark.parametrize("question", ["taux du livret A", "refaire la chaussée", "horaires de la déchetterie"])
 def test_use_abstains_out_of_scope(use_searcher: Searcher, question: str) -> None:
     """Questions the contract does not cover are refused, not forced onto an objective."""
     assert use_searcher.search(question).abstain
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known miss: the stem of 'réparer' matches 'réparation' pénale in 6.1.1")
+def test_repair_the_road_is_refused(use_searcher: Searcher) -> None:
+    """The issue's own example of an uncovered request; fails today (documented in the README)."""
+    assert use_searcher.search("réparer la chaussée de ma rue").abstain
 
 
 @pytest.mark.slow
