@@ -22,6 +22,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # the web stack logs every internal request at INFO: keep the console for our own messages
+    for noisy in ("httpx", "httpcore", "gradio_client"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.run(args))
     except ContractError as exc:

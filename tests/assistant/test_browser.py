@@ -55,3 +55,17 @@ def test_html_in_a_question_is_shown_as_text(page: Any) -> None:
     page.wait_for_timeout(1000)
     assert page.evaluate("window.__xss") is None
     assert page.locator("#chat img[src='x']").count() == 0
+
+
+def test_markup_in_a_feedback_comment_is_not_run(page: Any, server: tuple[str, Path]) -> None:
+    """A feedback comment with a script is stored as text and nothing runs in the page."""
+    from assistant.feedback import FeedbackStore
+
+    page.click("#feedback")
+    page.click("#rating label:has-text('Non')")
+    page.fill("#correct textarea, #correct input", "2.1.1")
+    page.fill("#comment textarea, #comment input", '<img src=y onerror="window.__xss=3">')
+    page.click("#send-feedback")
+    page.wait_for_selector("#feedback-status >> text=enregistré", timeout=30_000)
+    assert page.evaluate("window.__xss") is None
+    assert FeedbackStore(server[1]).all()[-1].comment == '<img src=y onerror="window.__xss=3">'

@@ -46,3 +46,18 @@ def test_missing_column_lists_the_columns(tmp_path: Path, lexical: Searcher) -> 
     path.write_text("a;b\n1;2\n", encoding="utf-8")
     with pytest.raises(ValueError, match="no column 'texte'; columns are: a, b"):
         classify_file(lexical, path, "texte", tmp_path / "out.csv")
+
+
+def test_cli_classify(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cdv classify` writes FILE-classe.csv next to the input and reports the row count."""
+    from assistant.cli import main
+
+    monkeypatch.setenv("CDV_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "appel.csv"
+    path.write_text("titre;résumé\nP1;aide aux devoirs pour les collégiens\n", encoding="utf-8")
+    assert main(["classify", str(path), "--column", "résumé"]) == 0
+    assert "1 rows classified" in capsys.readouterr().out
+    row = next(csv.DictReader((tmp_path / "appel-classe.csv").open(encoding="utf-8"), delimiter=";"))
+    assert row["code_suggere"] == "5.2.2"
+    assert main(["classify", str(path), "--column", "nope"]) == 2
+    assert "no column 'nope'" in capsys.readouterr().err
