@@ -40,11 +40,11 @@ class SearchSettings:
     enriched: bool = True
     # Abstention, fitted by `python -m eval.tune` on the dev questions plus eval/data/calibration_oos.txt.
     # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top) < abstain_threshold
-    abstain_lexical_weight: float = 2.36
-    abstain_threshold: float = 3.65
+    abstain_lexical_weight: float = 2.20
+    abstain_threshold: float = 3.51
     # single retrievers: refuse below these (dense cosine; log(1 + lexical score))
-    abstain_dense_alone: float = 0.26
-    abstain_lexical_alone: float = 1.40
+    abstain_dense_alone: float = 0.29
+    abstain_lexical_alone: float = 1.41
 
     def __post_init__(self) -> None:
         if self.retriever not in RETRIEVERS:
