@@ -35,7 +35,7 @@ eval: install
 	$(BIN)/cdv eval --retriever all --split heldout
 
 bench: install
-	$(BIN)/python -m index.benchmark
+	$(BIN)/python -m eval.benchmark
 
 clean:
 	rm -rf .cdv .mypy_cache .pytest_cache .ruff_cache

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from corpus import Contract
-from index import MAX_QUERY_CHARS, Hit, Searcher, SearchResult, find_codes, fold
+from index import MAX_QUERY_CHARS, Hit, MatchedMeasure, Searcher, SearchResult, find_codes, fold
 
 Lang = Literal["fr", "en"]
 Confidence = Literal["high", "medium", "low", "none"]
@@ -28,38 +28,6 @@ AXIS_HINTS: dict[int, tuple[str, ...]] = {
 }
 
 
-class CitedMeasure(BaseModel):
-    """A measure quoted in an answer."""
-
-    model_config = ConfigDict(frozen=True)
-
-    text: str
-    uncertain: bool = False
-    candidates: tuple[str, ...] = ()
-
-
-class Citation(BaseModel):
-    """An objective cited in an answer, with everything needed to name it in an application."""
-
-    model_config = ConfigDict(frozen=True)
-
-    contract_id: str
-    code: str
-    title: str
-    axis_number: int
-    axis_title: str
-    priority_number: int
-    priority_title: str
-    score: float
-    measures: tuple[CitedMeasure, ...]
-    lexical_rank: int | None = None
-    dense_rank: int | None = None
-
-    @property
-    def path(self) -> str:
-        return f"Axe {self.axis_number} › Priorité {self.axis_number}.{self.priority_number} › Objectif {self.code}"
-
-
 class Answer(BaseModel):
     """What the assistant says, and the objectives it cites."""
 
@@ -70,8 +38,8 @@ class Answer(BaseModel):
     lang: Lang
     abstain: bool
     confidence: Confidence
-    best: Citation | None
-    others: tuple[Citation, ...] = ()
+    best: Hit | None
+    others: tuple[Hit, ...] = ()
     unknown_codes: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
     suggested_axes: tuple[str, ...] = ()
@@ -100,7 +68,7 @@ def compose_answer(
     if axis is not None and not result.hits:
         result = searcher.search(query, k=4, contract=contract_id)
     contract = _contract(searcher.contracts, result)
-    citations = [_citation(hit) for hit in result.hits]
+    citations = list(result.hits)
     best = None if result.abstain or not citations else citations[0]
     others = tuple(citations[1:3]) if best else ()
     confidence = _confidence(result)
@@ -131,7 +99,7 @@ def detect_language(text: str) -> Lang:
     return "en" if english > french else "fr"
 
 
-def funding_block(best: Citation, contract: Contract) -> str:
+def funding_block(best: Hit, contract: Contract) -> str:
     """A ready-to-paste block for a funding application (always in French, like the application)."""
     lines = [
         f"{contract.title} — {contract.territory}",
@@ -192,22 +160,6 @@ def _contract(contracts: Sequence[Contract], result: SearchResult) -> Contract |
     return next((c for c in contracts if c.id == result.hits[0].contract_id), None)
 
 
-def _citation(hit: Hit) -> Citation:
-    return Citation(
-        contract_id=hit.contract_id,
-        code=hit.code,
-        title=hit.title,
-        axis_number=hit.axis_number,
-        axis_title=hit.axis_title,
-        priority_number=hit.priority_number,
-        priority_title=hit.priority_title,
-        score=hit.score,
-        measures=tuple(CitedMeasure(text=m.text, uncertain=m.uncertain, candidates=m.candidates) for m in hit.measures),
-        lexical_rank=hit.lexical_rank,
-        dense_rank=hit.dense_rank,
-    )
-
-
 def _confidence(result: SearchResult) -> Confidence:
     if result.abstain or not result.hits:
         return "none"
@@ -226,14 +178,14 @@ def _suggested_axes(result: SearchResult) -> tuple[str, ...]:
     return tuple(axes)[:3]
 
 
-def _path_line(c: Citation) -> str:
+def _path_line(c: Hit) -> str:
     return (
         f"Axe {c.axis_number} ({c.axis_title}) › Priorité {c.axis_number}.{c.priority_number} ({c.priority_title})"
         f" › Objectif {c.code}"
     )
 
 
-def _measure_line(measure: CitedMeasure, lang: Lang) -> str:
+def _measure_line(measure: MatchedMeasure, lang: Lang) -> str:
     line = f"- {measure.text}"
     if measure.uncertain:
         also = ", ".join(measure.candidates)

@@ -15,7 +15,7 @@ from assistant.answer import Answer, compose_answer
 from assistant.feedback import FeedbackStore
 from assistant.settings import Settings
 from corpus import Contract
-from index import Searcher
+from index import Searcher, fold
 
 logger = logging.getLogger(__name__)
 
@@ -226,8 +226,6 @@ def sources_html(answer: Answer, contracts: list[Contract]) -> str:
 
 def browse_html(contracts: list[Contract], words: str, axis: int | None) -> str:
     """The contract as a nested tree, keeping only objectives that contain all the words."""
-    from index import fold
-
     needles = [fold(w) for w in (words or "").split() if w.strip()]
     blocks = []
     for contract in contracts:

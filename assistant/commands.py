@@ -198,8 +198,7 @@ def _format_hit(rank: int, hit: Hit) -> str:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    from eval.questions import DEFAULT_QUESTIONS, load_questions
-    from eval.report import evaluate, format_styles, format_table
+    from eval import DEFAULT_QUESTIONS, evaluate, format_styles, format_table, load_questions
 
     questions = load_questions(args.queries or DEFAULT_QUESTIONS, args.split)
     contracts = load_contracts(args.contracts)

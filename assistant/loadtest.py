@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from eval.questions import load_questions
+from eval import load_questions
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,3 +1,15 @@
-"""Evaluation: question sets, metrics and side-by-side reports."""
+"""Evaluation: question sets, metrics, side-by-side reports, tuning and benchmarks."""
 
-__all__: list[str] = []
+from eval.questions import DEFAULT_QUESTIONS, SPLITS, Question, load_questions
+from eval.report import ConfigReport, evaluate, format_styles, format_table
+
+__all__ = [
+    "DEFAULT_QUESTIONS",
+    "SPLITS",
+    "ConfigReport",
+    "Question",
+    "evaluate",
+    "format_styles",
+    "format_table",
+    "load_questions",
+]

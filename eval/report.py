@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from eval.metrics import abstention_scores, hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
@@ -110,6 +110,6 @@ def _cell(value: float | None) -> str:
     return f"{value:.1f}" if value > 2 else f"{value:.3f}"
 
 
-def _mean(values: object) -> float:
-    items = list(values)  # type: ignore[call-overload]
+def _mean(values: Iterable[float]) -> float:
+    items = list(values)
     return sum(items) / len(items) if items else 0.0

@@ -1,6 +1,6 @@
 """Speed and memory figures of each embedder and retriever (a benchmark, not a test).
 
-Run: `.venv/bin/python -m index.benchmark` (or `make bench`). Prints a Markdown table.
+Run: `.venv/bin/python -m eval.benchmark` (or `make bench`). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus import load_contracts
-from index.embedders import MINILM_NAME, USE_NAME, load_embedder
-from index.searcher import RETRIEVERS, Searcher
+from index import MINILM_NAME, RETRIEVERS, USE_NAME, Searcher, load_embedder
 
 QUESTION = "which objective covers school absenteeism?"
 
@@ -61,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _run(arguments: list[str], cache: str) -> str:
     env = {"CDV_CACHE_DIR": cache, "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "index.benchmark", *arguments],
+        [sys.executable, "-m", "eval.benchmark", *arguments],
         env=env,
         capture_output=True,
         text=True,
