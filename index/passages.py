@@ -42,9 +42,9 @@ def build_passages(contracts: list[Contract], *, enriched: bool = True) -> list[
                     en = f"{objective.title_en or objective.title}: {measure.text_en}"
                     passages.append(Passage(cid, code, "measure", en, m, lang="en"))
             if enriched:
-                passages.extend(
-                    Passage(cid, code, "vocabulary", f"{objective.title} : {word}") for word in objective.vocabulary
-                )
+                # each entry on its own: a short question then meets a short passage (dense Hit@1 on dev
+                # 0.773 with the title prefixed, 0.820 without)
+                passages.extend(Passage(cid, code, "vocabulary", word) for word in objective.vocabulary)
     return passages
 
 

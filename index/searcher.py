@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from collections import defaultdict
@@ -40,10 +41,10 @@ class SearchSettings:
     enriched: bool = True
     # Abstention, fitted by `python -m eval.tune` on the dev questions plus eval/data/calibration_oos.txt.
     # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top) < abstain_threshold
-    abstain_lexical_weight: float = 2.20
-    abstain_threshold: float = 3.51
+    abstain_lexical_weight: float = 2.50
+    abstain_threshold: float = 4.07
     # single retrievers: refuse below these (dense cosine; log(1 + lexical score))
-    abstain_dense_alone: float = 0.29
+    abstain_dense_alone: float = 0.36
     abstain_lexical_alone: float = 1.41
 
     def __post_init__(self) -> None:
@@ -157,8 +158,10 @@ class Searcher:
         if embedder is not None:
             variant = "" if self.settings.enriched else "-plain"
             folder = (cache_dir or default_cache_dir()) / f"{_slug(embedder.name)}{variant}"
-            corpus_id = f"{contract_hash(contracts)}-{'enriched' if self.settings.enriched else 'plain'}"
-            self._dense = load_or_build(folder, [p.text for p in self._passages], embedder, corpus_id, rebuild=rebuild)
+            texts = [p.text for p in self._passages]
+            # the passages' own text, not just the contract: a change in how passages are built is a change too
+            corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
+            self._dense = load_or_build(folder, texts, embedder, corpus_id, rebuild=rebuild)
 
     @property
     def passages(self) -> list[Passage]:
@@ -374,6 +377,10 @@ def _is_code_only(query: str) -> bool:
         word in {"objectif", "objectifs", "code", "codes", "objective", "et", "and", "ou"} or word.isdigit()
         for word in rest.split()
     )
+
+
+def _text_hash(texts: list[str]) -> str:
+    return hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:12]
 
 
 def _slug(name: str) -> str:

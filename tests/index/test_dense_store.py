@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from corpus import Contract
 from index import Searcher
+from index.passages import Passage
 from tests.fakes import FakeEmbedder
 
 
@@ -67,3 +69,21 @@ def test_damaged_index_is_rebuilt(
     assert "Building the dense index" in caplog.text
     assert embedder.calls > 0
     assert searcher.search("chantier d'insertion", k=1).hits[0].code == "2.1.1"
+
+
+def test_changed_passage_text_triggers_rebuild(
+    caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same contract, same passage count, different passage text (a code change): the index is rebuilt."""
+    import index.searcher
+
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    original = index.searcher.build_passages
+
+    def shouting(contracts: list[Contract], *, enriched: bool = True) -> list[Passage]:
+        return [replace(p, text=p.text.upper()) for p in original(contracts, enriched=enriched)]
+
+    monkeypatch.setattr(index.searcher, "build_passages", shouting)
+    with caplog.at_level(logging.INFO, logger="index.dense"):
+        Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    assert "corpus_hash" in caplog.text
