@@ -48,7 +48,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         with gr.Tab("Discussion"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(label="Discussion", height=460, elem_id="chat")
+                    chatbot = gr.Chatbot(label="Discussion", height=560, elem_id="chat")
                     question = gr.Textbox(
                         label="Votre question",
                         placeholder="ex. aide aux devoirs pour les collégiens du quartier",
@@ -60,7 +60,12 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                 with gr.Column(scale=2):
                     sources = gr.HTML(label="Sources", elem_id="sources", value=_empty_sources())
                     funding = gr.Code(
-                        label="Pour votre dossier", language=None, buttons=["copy"], elem_id="funding", lines=8
+                        label="Pour votre dossier",
+                        language=None,
+                        buttons=["copy"],
+                        elem_id="funding",
+                        lines=8,
+                        wrap_lines=True,
                     )
             with gr.Accordion("Cette réponse vous a-t-elle aidé ?", open=False, elem_id="feedback"):
                 rating = gr.Radio(["👍 Oui", "👎 Non"], label="Votre avis", elem_id="rating")

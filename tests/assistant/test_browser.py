@@ -40,6 +40,7 @@ def test_school_absenteeism_in_the_browser(page: Any, tmp_path_factory: pytest.T
     page.wait_for_selector("#sources [data-code='5.1.3']", timeout=30_000)
     assert "Best matching objective" in page.inner_text("#chat")
     assert "Objectif opérationnel 5.1.3" in page.inner_text("#funding")
+    page.locator("#chat >> text=Best matching objective").scroll_into_view_if_needed()
     target = Path(os.environ.get("CDV_SCREENSHOT_DIR") or tmp_path_factory.mktemp("shots"))
     target.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target / "chat.png"), full_page=True)
