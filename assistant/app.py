@@ -150,6 +150,15 @@ def launch(app: gr.Blocks, settings: Settings, *, block: bool = True) -> None:
             "!" * 72,
         )
     app.queue(default_concurrency_limit=4, max_size=256)
+    try:
+        _launch(app, settings, auth, block)
+    except OSError as exc:
+        raise OSError(
+            f"Cannot serve on {settings.host}:{settings.port} ({exc}). Choose another port with --port or CDV_PORT."
+        ) from exc
+
+
+def _launch(app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None, block: bool) -> None:
     app.launch(
         server_name=settings.host,
         server_port=settings.port,

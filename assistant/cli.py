@@ -35,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"cdv: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # e.g. the port is taken or the cache folder is not writable
+        print(f"cdv: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
