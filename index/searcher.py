@@ -37,15 +37,15 @@ class SearchSettings:
     fusion: Fusion = "weighted"
     dense_weight: float = 0.4
     rrf_k: int = 60
-    ngram_weight: float = 0.3
+    ngram_weight: float = 1.0
     enriched: bool = True
     # Abstention, fitted by `python -m eval.tune` on the dev questions plus eval/data/calibration_oos.txt.
     # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top) < abstain_threshold
-    abstain_lexical_weight: float = 2.50
-    abstain_threshold: float = 4.07
+    abstain_lexical_weight: float = 2.97
+    abstain_threshold: float = 6.08
     # single retrievers: refuse below these (dense cosine; log(1 + lexical score))
     abstain_dense_alone: float = 0.36
-    abstain_lexical_alone: float = 1.41
+    abstain_lexical_alone: float = 1.90
 
     def __post_init__(self) -> None:
         if self.retriever not in RETRIEVERS:
