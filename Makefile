@@ -4,12 +4,12 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test install lint typecheck pytest index eval bench clean
+.PHONY: chat test install browser lint typecheck pytest index eval bench clean
 
 chat: install
 	$(BIN)/cdv chat
 
-test: install lint typecheck pytest
+test: install browser lint typecheck pytest
 
 install: $(STAMP)
 
@@ -18,6 +18,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The browser test drives Debian's Chromium (Playwright's own browser download does not work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "Chromium is missing: run 'sudo apt-get install chromium chromium-driver' (needed by the browser test)"; exit 1; \
+	  fi; }
 
 lint:
 	$(BIN)/ruff check .
