@@ -24,10 +24,11 @@ def reciprocal_rank_fusion(score_lists: Sequence[np.ndarray], *, k: int = 60) ->
 
 def zscore(scores: np.ndarray) -> np.ndarray:
     """Scores centred on their mean and scaled by their spread (all zeros when flat)."""
-    spread = float(scores.std())
+    centred = scores - scores.mean()
+    spread = float(np.sqrt(np.dot(centred, centred) / len(scores)))
     if spread < 1e-9:
         return np.zeros_like(scores, dtype=np.float64)
-    return np.asarray((scores - scores.mean()) / spread, dtype=np.float64)
+    return np.asarray(centred / spread, dtype=np.float64)
 
 
 def weighted_fusion(score_lists: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:

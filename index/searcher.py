@@ -133,6 +133,7 @@ class Searcher:
         self.embedder = embedder
         self._objectives = _objectives(contracts)
         self._keys = [(o.contract.id, o.code) for o in self._objectives]
+        self._everything = np.ones(len(self._objectives), dtype=bool)
         self._position = {key: i for i, key in enumerate(self._keys)}
         acronyms = {e.acronym: e.meaning for c in contracts for e in c.glossary}
         self._analyzer = Analyzer(acronyms)
@@ -151,9 +152,7 @@ class Searcher:
         self._measure_lexical = LexicalIndex(
             [self._passages[i].text for i in measure_ids], self._analyzer, ngram_weight=0.0
         )
-        self._measures_of: dict[int, list[int]] = defaultdict(list)
-        for j, pid in enumerate(measure_ids):
-            self._measures_of[int(self._passage_owner[pid])].append(j)
+        self._measures_of = _measure_layout(self._passages, measure_ids, self._passage_owner)
         self._dense: DenseIndex | None = None
         if embedder is not None:
             variant = "" if self.settings.enriched else "-plain"
@@ -246,11 +245,15 @@ class Searcher:
         axis: int | None,
         contract: str | None,
     ) -> SearchResult:
-        allowed = np.array(
-            [
-                (axis is None or o.axis_number == axis) and (contract is None or o.contract.id == contract)
-                for o in self._objectives
-            ]
+        allowed = (
+            self._everything
+            if axis is None and contract is None
+            else np.array(
+                [
+                    (axis is None or o.axis_number == axis) and (contract is None or o.contract.id == contract)
+                    for o in self._objectives
+                ]
+            )
         )
         named = find_codes(query)
         known = tuple(dict.fromkeys(c for c in named if any(key[1] == c for key in self._keys)))
@@ -331,21 +334,19 @@ class Searcher:
     def _matched_measures(
         self, i: int, lexical: np.ndarray, passage_scores: np.ndarray | None
     ) -> tuple[MatchedMeasure, ...]:
-        objective = self._objectives[i]
-        per_measure: dict[int, float] = defaultdict(float)
-        for j in self._measures_of[i]:
-            passage = self._passages[self._measure_ids[j]]
-            assert passage.measure is not None  # measure passages always carry their index
-            score = float(lexical[j]) / 10.0
-            if passage_scores is not None:
-                score += float(passage_scores[self._measure_ids[j]])
-            per_measure[passage.measure] = max(per_measure[passage.measure], score)
-        if not per_measure:
+        layout = self._measures_of.get(i)
+        if layout is None:
             return ()
-        best = max(per_measure.values())
-        chosen = sorted(per_measure, key=lambda m: -per_measure[m])
-        keep = [m for m in chosen[:3] if per_measure[m] >= best * 0.85 or m == chosen[0]]
-        return tuple(replace(objective.measures[m], score=round(per_measure[m], 4)) for m in keep)
+        rows, passage_ids, starts, numbers = layout
+        scores = lexical[rows].astype(np.float64) / 10.0
+        if passage_scores is not None:
+            scores += passage_scores[passage_ids]
+        per_measure = np.maximum.reduceat(scores, starts)  # French and English passages of a measure
+        order = np.argsort(-per_measure, kind="stable")[:3]
+        best = float(per_measure[order[0]])
+        keep = [int(m) for m in order if per_measure[m] >= best * 0.85 or m == order[0]]
+        measures = self._objectives[i].measures
+        return tuple(replace(measures[numbers[m]], score=round(float(per_measure[m]), 4)) for m in keep)
 
 
 def _objectives(contracts: list[Contract]) -> list[_Objective]:
@@ -366,6 +367,27 @@ def _objectives(contracts: list[Contract]) -> list[_Objective]:
                 )
             )
     return found
+
+
+def _measure_layout(
+    passages: list[Passage], measure_ids: list[int], owner: np.ndarray
+) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]]:
+    """Per objective: rows in the measure index, passage ids, segment starts per measure, measure numbers."""
+    grouped: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for row, pid in enumerate(measure_ids):
+        number = passages[pid].measure
+        assert number is not None  # measure passages always carry their index
+        grouped[int(owner[pid])].append((row, pid, number))
+    layout = {}
+    for objective, items in grouped.items():
+        starts = [k for k, item in enumerate(items) if k == 0 or item[2] != items[k - 1][2]]
+        layout[objective] = (
+            np.array([row for row, _, _ in items]),
+            np.array([pid for _, pid, _ in items]),
+            np.array(starts),
+            [items[k][2] for k in starts],
+        )
+    return layout
 
 
 def _is_code_only(query: str) -> bool:

@@ -58,18 +58,11 @@ class Analyzer:
         self._stemmer = Stemmer.Stemmer("french")
         self._acronyms = {fold(k): fold(v) for k, v in (acronyms or {}).items()}
         self._multiword = {k: v for k, v in self._acronyms.items() if " " in k or "-" in k}
-        # the same question is tokenised for several indexes: keep the last few thousand
-        self._cache: dict[str, tuple[str, ...]] = {}
+        self._cache: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def tokens(self, text: str) -> list[str]:
         """Stemmed content words; acronyms are kept whole and followed by their expansion's words."""
-        cached = self._cache.get(text)
-        if cached is None:
-            cached = self._tokens(text)
-            if len(self._cache) > 4096:
-                self._cache.clear()
-            self._cache[text] = cached
-        return list(cached)
+        return list(self._memo("tokens", text))
 
     def _tokens(self, text: str) -> tuple[str, ...]:
         out: list[str] = []
@@ -77,7 +70,7 @@ class Analyzer:
         for phrase, expansion in self._multiword.items():
             if phrase in folded:
                 out.extend(self._stems(words(expansion)))
-        for word in words(text):
+        for word in self._memo("words", text):
             if word in self._acronyms:
                 out.append(word)
                 out.extend(self._stems(words(self._acronyms[word])))
@@ -85,16 +78,35 @@ class Analyzer:
                 out.extend(self._stems([word]))
         return tuple(out)
 
-    def ngrams(self, text: str, sizes: Iterable[int] = (3, 4, 5)) -> list[str]:
-        """Character n-grams of each content word (with boundary marks), for typo tolerance."""
+    def ngrams(self, text: str) -> list[str]:
+        """Character 3- to 5-grams of each content word (with boundary marks), for typo tolerance."""
+        return list(self._memo("ngrams", text))
+
+    def _memo(self, kind: str, text: str) -> tuple[str, ...]:
+        # one search analyses its question for several indexes: remember only the last few questions
+        key = (kind, text)
+        cached = self._cache.get(key)
+        if cached is None:
+            if kind == "words":
+                cached = tuple(words(text))
+            elif kind == "tokens":
+                cached = self._tokens(text)
+            else:
+                cached = self._ngrams(text)
+            if len(self._cache) >= 16:
+                self._cache.clear()
+            self._cache[key] = cached
+        return cached
+
+    def _ngrams(self, text: str, sizes: Iterable[int] = (3, 4, 5)) -> tuple[str, ...]:
         grams: list[str] = []
-        for word in words(text):
+        for word in self._memo("words", text):
             if word in STOPWORDS or "." in word:
                 continue
             padded = f"<{word}>"
             for n in sizes:
                 grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
-        return grams
+        return tuple(grams)
 
     def _stems(self, items: list[str]) -> list[str]:
         # short words are mostly acronyms or numbers: stemming would only blur them

@@ -87,3 +87,20 @@ def test_changed_passage_text_triggers_rebuild(
     with caplog.at_level(logging.INFO, logger="index.dense"):
         Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
     assert "corpus_hash" in caplog.text
+
+
+def test_exhaustive_scores_agree_with_faiss_search(caph: Contract, tmp_path: Path) -> None:
+    """Scoring every passage gives exactly the similarities and order of FAISS's own top-k search."""
+    import numpy as np
+
+    from index.dense import DenseIndex
+
+    embedder = FakeEmbedder()
+    texts = ["chantier d'insertion", "logement des locataires", "violence et victime", "école et élève absent"]
+    index = DenseIndex.build(texts, embedder, "hash")
+    query = embedder.encode_queries(["élève absent de l'école"])
+    scores = index.scores(query)[0]
+    similarities, ids = index.search(query, len(texts))
+    assert np.allclose(similarities[0], np.sort(scores)[::-1], atol=1e-6)
+    assert np.allclose(similarities[0], scores[ids[0]], atol=1e-6)
+    assert ids[0][0] == 3

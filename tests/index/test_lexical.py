@@ -1,0 +1,32 @@
+"""The lexical index gives the scores of bm25s itself, and its analyzer keeps what matters."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from corpus import Contract
+from index.lexical import _Bm25Table
+from index.passages import objective_documents
+from index.text import Analyzer, find_codes
+
+
+def test_table_scores_equal_bm25s(caph: Contract) -> None:
+    """For real objective texts and queries (repeated and unknown tokens included), the table is bm25s."""
+    analyzer = Analyzer()
+    table = _Bm25Table([analyzer.tokens(t) for t in objective_documents([caph]).values()])
+    for query in ["absentéisme scolaire des élèves élèves", "logement indigne marchands de sommeil", "zzzz emploi"]:
+        tokens = analyzer.tokens(query)
+        expected = table.retriever.get_scores(tokens)
+        assert np.allclose(table.scores(tokens), expected, atol=1e-5)
+    assert not table.scores(["mot-inconnu-xyz"]).any()
+    assert not table.scores([]).any()
+
+
+def test_analyzer_keeps_codes_acronyms_and_folds_before_stemming() -> None:
+    """Codes stay whole, acronyms are kept and expanded, accents are folded, elisions and stopwords go."""
+    analyzer = Analyzer({"CCAS": "centre communal d'action sociale"})
+    tokens = analyzer.tokens("L'absentéisme et le CCAS, objectif 5.1.3")
+    assert "5.1.3" in tokens and "ccas" in tokens and "communal" in tokens
+    assert analyzer.tokens("absentéisme") == analyzer.tokens("absenteisme")
+    assert "l" not in tokens and "le" not in tokens and "et" not in tokens
+    assert find_codes("objectif 5-1-3 ou 2.1.1") == ["5.1.3", "2.1.1"]
