@@ -161,6 +161,8 @@ class Searcher:
             # the passages' own text, not just the contract: a change in how passages are built is a change too
             corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
             self._dense = load_or_build(folder, texts, embedder, corpus_id, rebuild=rebuild)
+            # some models load their weights on first use: pay that now, not on the first question
+            embedder.encode_queries(["warm-up"])
 
     @property
     def passages(self) -> list[Passage]:

@@ -21,16 +21,16 @@ class FakeEmbedder:
     def __init__(self, name: str = "fake") -> None:
         self.name = name
         self.dimension = len(VOCABULARY) + 1
-        self.calls = 0
+        self.passage_calls = 0
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.passage_calls += 1
         return self._encode(texts)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls += 1
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             folded = fold(text)

@@ -24,7 +24,7 @@ def test_saved_index_is_reused(caph: Contract, tmp_path: Path, caplog: pytest.Lo
     embedder = FakeEmbedder()
     with caplog.at_level(logging.INFO, logger="index.dense"):
         Searcher([caph], embedder, cache_dir=tmp_path)
-    assert embedder.calls == 0
+    assert embedder.passage_calls == 0
     assert "Building the dense index" not in caplog.text
     assert (_folder(tmp_path) / "meta.json").is_file()
 
@@ -67,7 +67,7 @@ def test_damaged_index_is_rebuilt(
     with caplog.at_level(logging.INFO, logger="index.dense"):
         searcher = Searcher([caph], embedder, cache_dir=tmp_path)
     assert "Building the dense index" in caplog.text
-    assert embedder.calls > 0
+    assert embedder.passage_calls > 0
     assert searcher.search("chantier d'insertion", k=1).hits[0].code == "2.1.1"
 
 
