@@ -43,8 +43,8 @@ def test_school_absenteeism_in_the_browser(page: Any, tmp_path_factory: pytest.T
     page.locator("#chat >> text=Best matching objective").scroll_into_view_if_needed()
     target = Path(os.environ.get("CDV_SCREENSHOT_DIR") or tmp_path_factory.mktemp("shots"))
     target.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(target / "chat.png"), full_page=True)
-    assert (target / "chat.png").stat().st_size > 10_000
+    page.screenshot(path=str(target / "screenshot-chat.png"), full_page=True)
+    assert (target / "screenshot-chat.png").stat().st_size > 10_000
 
 
 def test_html_in_a_question_is_shown_as_text(page: Any) -> None:
