@@ -2,14 +2,12 @@
 
 from index.dense import StaleIndexError, default_cache_dir
 from index.embedders import DEFAULT_EMBEDDER, MINILM_NAME, USE_NAME, Embedder, load_embedder
+from index.hits import Hit, MatchedMeasure, SearchResult
 from index.searcher import (
     MAX_QUERY_CHARS,
     RETRIEVERS,
-    Hit,
-    MatchedMeasure,
     Retriever,
     Searcher,
-    SearchResult,
     SearchSettings,
     open_searcher,
 )

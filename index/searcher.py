@@ -7,7 +7,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -17,6 +17,7 @@ from corpus import Contract, contract_hash
 from index.dense import DenseIndex, default_cache_dir, load_or_build
 from index.embedders import Embedder
 from index.fusion import ranks, reciprocal_rank_fusion, weighted_fusion
+from index.hits import Hit, MatchedMeasure, SearchResult
 from index.lexical import LexicalIndex
 from index.passages import Passage, build_passages, objective_documents
 from index.text import Analyzer, find_codes, fold
@@ -52,46 +53,6 @@ class SearchSettings:
             raise ValueError(f"Unknown retriever {self.retriever!r}: choose one of {', '.join(RETRIEVERS)}")
         if self.fusion not in get_args(Fusion):
             raise ValueError(f"Unknown fusion {self.fusion!r}: choose one of {', '.join(get_args(Fusion))}")
-
-
-@dataclass(frozen=True)
-class MatchedMeasure:
-    """A measure of a cited objective, with how well it matched the question."""
-
-    text: str
-    score: float
-    uncertain: bool = False
-    candidates: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One objective found for a question."""
-
-    contract_id: str
-    code: str
-    title: str
-    axis_number: int
-    axis_title: str
-    priority_number: int
-    priority_title: str
-    score: float
-    measures: tuple[MatchedMeasure, ...]
-    lexical_rank: int | None = None
-    dense_rank: int | None = None
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """The ranked objectives for a question, and whether the contract covers it at all."""
-
-    query: str
-    hits: tuple[Hit, ...]
-    abstain: bool
-    codes: tuple[str, ...] = ()  # codes named in the question that exist
-    unknown_codes: tuple[str, ...] = ()  # codes named in the question that do not
-    truncated: bool = False
-    signals: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

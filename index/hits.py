@@ -1,0 +1,45 @@
+"""What a search returns: small frozen values shared by the CLI, the answers and the evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class MatchedMeasure:
+    """A measure of a cited objective, with how well it matched the question."""
+
+    text: str
+    score: float
+    uncertain: bool = False
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One objective found for a question."""
+
+    contract_id: str
+    code: str
+    title: str
+    axis_number: int
+    axis_title: str
+    priority_number: int
+    priority_title: str
+    score: float
+    measures: tuple[MatchedMeasure, ...]
+    lexical_rank: int | None = None
+    dense_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The ranked objectives for a question, and whether the contract covers it at all."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    abstain: bool
+    codes: tuple[str, ...] = ()  # codes named in the question that exist
+    unknown_codes: tuple[str, ...] = ()  # codes named in the question that do not
+    truncated: bool = False
+    signals: dict[str, float] = field(default_factory=dict)
