@@ -41,7 +41,11 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     contracts_option(evaluate)
     evaluate.add_argument("--retriever", choices=(*RETRIEVERS, "all"), default="all")
     evaluate.add_argument("--embedder", default=DEFAULT_EMBEDDER, help="embedder(s), comma-separated")
-    evaluate.add_argument("--split", choices=("dev", "heldout", "all"), default="heldout")
+    evaluate.add_argument(
+        "--split",
+        choices=("dev", "heldout", "all"),
+        help="part of the question set (default: heldout for the bundled set, all for --queries)",
+    )
     evaluate.add_argument("--queries", type=Path, help="question file (default: the bundled set)")
     evaluate.add_argument("--report", type=Path, default=Path("eval-report.json"), help="JSON report path")
     evaluate.add_argument("--styles", action="store_true", help="also print the breakdown by style")
@@ -198,31 +202,29 @@ def _format_hit(rank: int, hit: Hit) -> str:
 
 
 def _run_eval(args: argparse.Namespace) -> int:
-    from eval import DEFAULT_QUESTIONS, evaluate, format_styles, format_table, load_questions
+    from eval import DEFAULT_QUESTIONS, Split, evaluate, format_styles, format_table, load_questions
 
-    questions = load_questions(args.queries or DEFAULT_QUESTIONS, args.split)
+    split: Split = args.split or ("all" if args.queries else "heldout")
+    questions = load_questions(args.queries or DEFAULT_QUESTIONS, split)
     contracts = load_contracts(args.contracts)
     retrievers = RETRIEVERS if args.retriever == "all" else (args.retriever,)
     reports = []
-    lexical_done = False
-    for embedder in [e.strip() for e in args.embedder.split(",") if e.strip()]:
+    if "lexical" in retrievers:
+        # the lexical retriever does not depend on the embedder: one row, no model loaded for it
+        reports.append(evaluate(open_searcher(contracts, None), questions, "lexical", "lexical"))
+    dense_retrievers = [r for r in retrievers if r != "lexical"]
+    for embedder in [e.strip() for e in args.embedder.split(",") if e.strip()] if dense_retrievers else []:
         searcher = open_searcher(contracts, embedder)
-        for retriever in retrievers:
-            if retriever == "lexical":
-                if lexical_done:
-                    continue  # the lexical retriever does not depend on the embedder
-                lexical_done = True
-                reports.append(evaluate(searcher, questions, retriever, "lexical"))
-            else:
-                reports.append(evaluate(searcher, questions, retriever, f"{retriever} ({embedder})"))
-    print(f"{len(questions)} questions, split {args.split}")
+        for retriever in dense_retrievers:
+            reports.append(evaluate(searcher, questions, retriever, f"{retriever} ({embedder})"))
+    print(f"{len(questions)} questions, split {split}")
     print(format_table(reports))
     if args.styles:
         for report in reports:
             print()
             print(format_styles(report))
     payload = {
-        "split": args.split,
+        "split": split,
         "questions": str(args.queries or DEFAULT_QUESTIONS),
         "configurations": [
             {

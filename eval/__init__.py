@@ -1,6 +1,6 @@
 """Evaluation: question sets, metrics, side-by-side reports, tuning and benchmarks."""
 
-from eval.questions import DEFAULT_QUESTIONS, SPLITS, Question, load_questions
+from eval.questions import DEFAULT_QUESTIONS, SPLITS, Question, Split, load_questions
 from eval.report import ConfigReport, evaluate, format_styles, format_table
 
 __all__ = [
@@ -8,6 +8,7 @@ __all__ = [
     "SPLITS",
     "ConfigReport",
     "Question",
+    "Split",
     "evaluate",
     "format_styles",
     "format_table",

@@ -39,3 +39,26 @@ def test_bad_question_file_names_the_line(tmp_path: Path) -> None:
     path.write_text('{"id": "a", "question": "ok", "gold": ["5.1.3"]}\n{"id": "b"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"q.jsonl:2: not a valid question"):
         load_questions(path)
+
+
+def test_cli_eval_on_another_question_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cdv eval --queries FILE` evaluates any file in the same format (no split field needed)."""
+    import json
+
+    from assistant.cli import main
+
+    monkeypatch.setenv("CDV_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "other.jsonl"
+    path.write_text(
+        '{"id": "a", "question": "marchands de sommeil", "gold": ["4.3.2"]}\n'
+        '{"id": "b", "question": "taux du livret A", "gold": []}\n',
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.json"
+    assert main(["eval", "--queries", str(path), "--retriever", "lexical", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    assert "2 questions, split all" in out and "| lexical | 2 |" in out
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["configurations"][0]["metrics"]["hit@1"] == 1.0
