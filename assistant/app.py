@@ -82,7 +82,11 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             raw_question = gr.Textbox(label="Question", elem_id="raw-question")
             retriever = gr.Radio(["hybrid", "lexical", "dense"], value="hybrid", label="Méthode")
             ranking = gr.Dataframe(
-                headers=["code", "titre", "score", "rang lexical", "rang dense"], interactive=False, elem_id="ranking"
+                headers=["code", "titre", "score", "rang lexical", "rang dense"],
+                interactive=False,
+                elem_id="ranking",
+                wrap=True,
+                column_widths=["8%", "56%", "12%", "12%", "12%"],
             )
 
         def respond(message: str, history: list[Any] | None, _last: Any) -> tuple[Any, ...]:
