@@ -67,6 +67,9 @@ def compose_answer(
     result = searcher.search(query, k=4, axis=axis, contract=contract_id)
     if axis is not None and not result.hits:
         result = searcher.search(query, k=4, contract=contract_id)
+    if result.corrections:
+        read_as = ", ".join(f"« {typed} » → « {fixed} »" for typed, fixed in result.corrections)
+        notices.append(_READ_AS[lang].format(words=read_as))
     contract = _contract(searcher.contracts, result)
     citations = list(result.hits)
     best = None if result.abstain or not citations else citations[0]
@@ -203,6 +206,10 @@ _EMPTY: dict[Lang, str] = {
         "Posez une question en quelques mots : le public, l'action, le quartier (ex. « aide aux devoirs au collège »)."
     ),
     "en": "Please type a question in a few words: the public, the action (e.g. “homework help for pupils”).",
+}
+_READ_AS: dict[Lang, str] = {
+    "fr": "Lu comme : {words}.",
+    "en": "Read as: {words}.",
 }
 _TRUNCATED: dict[Lang, str] = {
     "fr": "Votre texte est très long : seuls les {n} premiers caractères ont été utilisés.",

@@ -109,6 +109,9 @@ class Contract(_Frozen):
     source: Text
     fixes: tuple[Fix, ...] = ()
     glossary: tuple[GlossaryEntry, ...] = ()
+    # topics people bring to a town hall that this contract does not cover (roads, civil status, sport
+    # results…): editorial, used only to recognise out-of-scope questions, never as an answer
+    out_of_scope: tuple[Text, ...] = ()
     axes: tuple[Axis, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -81,6 +81,13 @@ class DenseIndex:
         manifest = Manifest(embedder.name, int(vectors.shape[1]), corpus_hash, len(texts))
         return cls(index, manifest)
 
+    @property
+    def vectors(self) -> np.ndarray:
+        """The passage vectors, one row per passage (a read-only view)."""
+        view = self._vectors.view()
+        view.flags.writeable = False
+        return view
+
     def scores(self, query_vectors: np.ndarray) -> np.ndarray:
         """Cosine of each query against every passage, shape (queries, passages)."""
         query_vectors = np.ascontiguousarray(query_vectors, dtype=np.float32)

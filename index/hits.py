@@ -43,3 +43,4 @@ class SearchResult:
     unknown_codes: tuple[str, ...] = ()  # codes named in the question that do not
     truncated: bool = False
     signals: dict[str, float] = field(default_factory=dict)
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed, read as) for misspelt words

@@ -14,12 +14,14 @@ from typing import Literal, get_args
 import numpy as np
 
 from corpus import Contract, contract_hash
+from index.classifier import ObjectiveClassifier
 from index.dense import DenseIndex, default_cache_dir, load_or_build
 from index.embedders import Embedder
 from index.fusion import ranks, reciprocal_rank_fusion, weighted_fusion
 from index.hits import Hit, MatchedMeasure, SearchResult
 from index.lexical import LexicalIndex
 from index.passages import Passage, build_passages, objective_documents
+from index.spelling import SpellingFixer
 from index.text import Analyzer, find_codes, fold
 
 logger = logging.getLogger(__name__)
@@ -36,23 +38,30 @@ class SearchSettings:
 
     retriever: Retriever = "hybrid"
     fusion: Fusion = "weighted"
-    dense_weight: float = 0.4
+    dense_weight: float = 0.1  # nearest-passage cosine
+    classifier_weight: float = 0.3  # objective classifier over the same embeddings; lexical gets the rest
     rrf_k: int = 60
     ngram_weight: float = 1.0
     enriched: bool = True
+    spelling: bool = True  # repair misspelt words against the contract's vocabulary before searching
     # Abstention, fitted by `python -m eval.tune` on the dev questions plus eval/data/calibration_oos.txt.
-    # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top) < abstain_threshold
-    abstain_lexical_weight: float = 2.97
-    abstain_threshold: float = 6.08
+    # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top)
+    #   + abstain_outside_weight * outside_top < abstain_threshold, where outside_top is the cosine of the
+    #   question with the closest of the contract's out-of-scope topics
+    abstain_lexical_weight: float = 2.824
+    abstain_outside_weight: float = -1.676
+    abstain_threshold: float = 4.893
     # single retrievers: refuse below these (dense cosine; log(1 + lexical score))
     abstain_dense_alone: float = 0.36
-    abstain_lexical_alone: float = 1.90
+    abstain_lexical_alone: float = 1.65
 
     def __post_init__(self) -> None:
         if self.retriever not in RETRIEVERS:
             raise ValueError(f"Unknown retriever {self.retriever!r}: choose one of {', '.join(RETRIEVERS)}")
         if self.fusion not in get_args(Fusion):
             raise ValueError(f"Unknown fusion {self.fusion!r}: choose one of {', '.join(get_args(Fusion))}")
+        if min(self.dense_weight, self.classifier_weight) < 0 or self.dense_weight + self.classifier_weight > 1:
+            raise ValueError("dense_weight and classifier_weight must be non-negative and sum to at most 1")
 
 
 @dataclass(frozen=True)
@@ -114,14 +123,25 @@ class Searcher:
             [self._passages[i].text for i in measure_ids], self._analyzer, ngram_weight=0.0
         )
         self._measures_of = _measure_layout(self._passages, measure_ids, self._passage_owner)
+        glossary = [f"{e.acronym} {e.meaning}" for c in contracts for e in c.glossary]
+        self._speller = SpellingFixer([*(p.text for p in self._passages), *glossary])
         self._dense: DenseIndex | None = None
+        self._classifier: ObjectiveClassifier | None = None
+        self._outside: np.ndarray | None = None  # embeddings of the topics the contracts do not cover
         if embedder is not None:
             variant = "" if self.settings.enriched else "-plain"
             folder = (cache_dir or default_cache_dir()) / f"{_slug(embedder.name)}{variant}"
-            texts = [p.text for p in self._passages]
+            # the out-of-scope topics are embedded with the passages, after them, to be saved with them
+            outside = [topic for c in contracts for topic in c.out_of_scope]
+            texts = [p.text for p in self._passages] + outside
             # the passages' own text, not just the contract: a change in how passages are built is a change too
             corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
             self._dense = load_or_build(folder, texts, embedder, corpus_id, rebuild=rebuild)
+            vectors = self._dense.vectors
+            self._classifier = ObjectiveClassifier(
+                vectors[: len(self._passages)], self._passage_owner, len(self._objectives)
+            )
+            self._outside = vectors[len(self._passages) :] if outside else None
             # some models load their weights on first use: pay that now, not on the first question
             embedder.encode_queries(["warm-up"])
 
@@ -168,12 +188,24 @@ class Searcher:
         retriever = retriever or self.settings.retriever
         self._check(queries, k, retriever, axis, contract)
         cut = [q.strip()[:MAX_QUERY_CHARS] for q in queries]
-        dense_scores = self._dense_scores(cut) if retriever != "lexical" else None
+        fixes = [tuple(self._speller.corrections(q)) if self.settings.spelling else () for q in cut]
+        read = [self._speller.fix(q) if f else q for q, f in zip(cut, fixes, strict=True)]
+        dense_scores = class_scores = outside_top = None
+        if retriever != "lexical":
+            assert self._dense is not None and self._classifier is not None and self.embedder is not None
+            vectors = self.embedder.encode_queries(read)
+            scores = self._dense.scores(vectors)
+            dense_scores, class_scores = scores[:, : len(self._passages)], self._classifier.log_proba(vectors)
+            if self._outside is not None:
+                outside_top = scores[:, len(self._passages) :].max(axis=1)
         results = []
-        for i, query in enumerate(cut):
+        for i, query in enumerate(read):
             passage_scores = dense_scores[i] if dense_scores is not None else None
-            result = self._search_one(query, passage_scores, k, retriever, axis, contract)
-            results.append(replace(result, query=queries[i], truncated=len(queries[i].strip()) > MAX_QUERY_CHARS))
+            classes = class_scores[i] if class_scores is not None else None
+            outside = float(outside_top[i]) if outside_top is not None else 0.0
+            result = self._search_one(query, (passage_scores, classes, outside), k, retriever, axis, contract)
+            truncated = len(queries[i].strip()) > MAX_QUERY_CHARS
+            results.append(replace(result, query=queries[i], truncated=truncated, corrections=fixes[i]))
         return results
 
     # -- internals -------------------------------------------------------------------------------
@@ -195,14 +227,10 @@ class Searcher:
         if contract is not None and contract not in ids:
             raise ValueError(f"Unknown contract {contract!r}: loaded contracts are {', '.join(ids)}")
 
-    def _dense_scores(self, queries: list[str]) -> np.ndarray:
-        assert self._dense is not None and self.embedder is not None  # checked in _check
-        return self._dense.scores(self.embedder.encode_queries(queries))
-
     def _search_one(
         self,
         query: str,
-        passage_scores: np.ndarray | None,
+        embedded: tuple[np.ndarray | None, np.ndarray | None, float],
         k: int,
         retriever: Retriever,
         axis: int | None,
@@ -222,11 +250,17 @@ class Searcher:
         known = tuple(dict.fromkeys(c for c in named if any(key[1] == c for key in self._keys)))
         unknown = tuple(dict.fromkeys(c for c in named if c not in known))
 
+        # embedding-side evidence: passage cosines, classifier log-probabilities, closest out-of-scope topic
+        passage_scores, class_scores, outside_top = embedded
         lexical = self._lexical.scores(query)
         dense = self._aggregate(passage_scores) if passage_scores is not None else None
-        fused = self._fuse(lexical, dense, retriever)
+        fused = self._fuse(lexical, dense, class_scores, retriever)
 
-        signals = {"lexical_top": float(lexical.max()), "dense_top": float(dense.max()) if dense is not None else 0.0}
+        signals = {
+            "lexical_top": float(lexical.max()),
+            "dense_top": float(dense.max()) if dense is not None else 0.0,
+            "outside_top": outside_top,
+        }
         abstain = not known and self._abstains(signals, retriever)
         if known:
             # a code named in the question goes first, whatever the scores
@@ -251,15 +285,20 @@ class Searcher:
     def _aggregate(self, passage_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(passage_scores.astype(np.float64), self._segment_starts)
 
-    def _fuse(self, lexical: np.ndarray, dense: np.ndarray | None, retriever: Retriever) -> np.ndarray:
-        if retriever == "lexical" or dense is None:
+    def _fuse(
+        self, lexical: np.ndarray, dense: np.ndarray | None, classes: np.ndarray | None, retriever: Retriever
+    ) -> np.ndarray:
+        if retriever == "lexical" or dense is None or classes is None:
             return lexical.astype(np.float64)
+        settings = self.settings
+        lists, weights = [lexical, dense, classes], [1.0 - settings.dense_weight - settings.classifier_weight]
+        weights += [settings.dense_weight, settings.classifier_weight]
         if retriever == "dense":
-            return dense
-        if self.settings.fusion == "rrf":
-            return reciprocal_rank_fusion([lexical, dense], k=self.settings.rrf_k)
-        weight = self.settings.dense_weight
-        return weighted_fusion([lexical, dense], [1.0 - weight, weight])
+            lists, weights = lists[1:], weights[1:]
+        kept = [(scores, w) for scores, w in zip(lists, weights, strict=True) if w > 0] or [(dense, 1.0)]
+        if settings.fusion == "rrf":
+            return reciprocal_rank_fusion([scores for scores, _ in kept], k=settings.rrf_k)
+        return weighted_fusion([scores for scores, _ in kept], [w for _, w in kept])
 
     def _abstains(self, signals: dict[str, float], retriever: Retriever) -> bool:
         settings = self.settings
@@ -268,6 +307,7 @@ class Searcher:
         if retriever == "dense":
             return signals["dense_top"] < settings.abstain_dense_alone
         evidence = signals["dense_top"] + settings.abstain_lexical_weight * math.log1p(signals["lexical_top"])
+        evidence += settings.abstain_outside_weight * signals.get("outside_top", 0.0)
         return evidence < settings.abstain_threshold
 
     def _hit(

@@ -86,3 +86,10 @@ def test_detect_language() -> None:
     assert detect_language("which objective covers school absenteeism?") == "en"
     assert detect_language("quel objectif pour l'absentéisme ?") == "fr"
     assert detect_language("CLAS") == "fr"
+
+
+def test_repaired_spelling_is_shown(use_searcher: Searcher) -> None:
+    """The user sees how a misspelt word was read, so a wrong repair can be noticed."""
+    answer = compose_answer("chantier d'insersion espace vert", [], use_searcher)
+    assert "Lu comme : « insersion » → « insertion »." in answer.text
+    assert answer.best is not None and answer.best.code == "2.1.1"

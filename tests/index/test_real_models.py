@@ -15,7 +15,16 @@ def test_use_answers_english_and_french(use_searcher: Searcher) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("question", ["taux du livret A", "refaire la chaussée", "horaires de la déchetterie"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "taux du livret A",
+        "refaire la chaussée",
+        "horaires de la déchetterie",
+        "renouveler mon passeport avant les vacances",
+        "when does the swimming pool open",
+    ],
+)
 def test_use_abstains_out_of_scope(use_searcher: Searcher, question: str) -> None:
     """Questions the contract does not cover are refused, not forced onto an objective."""
     assert use_searcher.search(question).abstain

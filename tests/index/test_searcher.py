@@ -121,3 +121,27 @@ def test_contracts_are_kept_apart(caph: Contract, tmp_path: Path) -> None:
     assert {hit.contract_id for hit in both.hits} == {"caph-2015-2023", "other-2015-2023"}
     only = searcher.search("5.1.3", k=5, contract="other-2015-2023")
     assert [hit.contract_id for hit in only.hits] == ["other-2015-2023"]
+
+
+def test_question_near_an_out_of_scope_topic_is_refused(caph: Contract, tmp_path: Path) -> None:
+    """The contract's out-of-scope topics weigh against answering: the same question is refused when
+    a listed topic is close to it, and answered when the list is empty."""
+    topic = caph.model_copy(update={"out_of_scope": ("commerce et entreprise de la zone industrielle",)})
+    without = caph.model_copy(update={"out_of_scope": ()})
+    settings = SearchSettings(abstain_outside_weight=-20.0)
+    question = "commerce entreprise"
+    near = Searcher([topic], FakeEmbedder(), settings, cache_dir=tmp_path).search(question)
+    alone = Searcher([without], FakeEmbedder(), settings, cache_dir=tmp_path).search(question)
+    assert near.signals["outside_top"] > 0.9
+    assert near.abstain
+    assert alone.signals["outside_top"] == 0.0
+    assert not alone.abstain
+    assert near.hits[0].code == alone.hits[0].code  # the topics change the refusal, not the ranking
+
+
+def test_misspelt_question_is_read_with_the_contract_words(plain: Searcher) -> None:
+    """A misspelt word is repaired before searching, and the result says how it was read."""
+    result = plain.search("chantier d'insersion")
+    assert result.corrections == (("insersion", "insertion"),)
+    assert result.hits[0].code == "2.1.1"
+    assert plain.with_settings(spelling=False).search("chantier d'insersion").corrections == ()

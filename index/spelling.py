@@ -1,0 +1,142 @@
+"""Query spelling repair: misspelt words are mapped to the contract's own vocabulary.
+
+Field workers type fast, without accents, and misspell (`insersion`, `absenteisme`, `acompagnement`).
+A misspelt word matches nothing in the lexical index and blurs the sentence embedding. A word is left
+alone when it is a known French or English word (pyspellchecker's dictionaries), an acronym, a number or
+a proper noun; otherwise it is replaced by the most frequent contract word within a small edit distance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+from itertools import combinations
+
+from index.text import fold
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+MIN_LENGTH = 4  # shorter words are too ambiguous to repair
+
+
+class SpellingFixer:
+    """Repairs the misspelt words of a query against a vocabulary.
+
+    Args:
+        texts: the indexed texts; their words are the repair targets.
+        known_words: words that are correct even though the texts lack them (a general dictionary);
+            folded before use. None loads pyspellchecker's French and English dictionaries.
+    """
+
+    def __init__(self, texts: Iterable[str], known_words: Iterable[str] | None = None) -> None:
+        counts: Counter[str] = Counter()
+        spellings: Counter[str] = Counter()
+        for text in texts:
+            found = [w.lower() for w in _TOKEN.findall(text) if len(w) >= MIN_LENGTH]
+            counts.update(fold(w) for w in found)
+            spellings.update(found)
+        self._targets = counts
+        # the repair is written with the accents the contract uses
+        self._spelling: dict[str, str] = {}
+        for spelt, _ in spellings.most_common():
+            self._spelling.setdefault(fold(spelt), spelt)
+        self._known = frozenset(fold(w) for w in (known_words if known_words is not None else _dictionary()))
+        self._deletes: dict[str, list[str]] = {}
+        for word in counts:
+            for variant in _deletes(word, _max_distance(len(word))):
+                self._deletes.setdefault(variant, []).append(word)
+
+    def fix(self, query: str) -> str:
+        """The query with each misspelt word replaced; everything else is kept as typed."""
+        return _TOKEN.sub(lambda m: self._fix_word(m.group(0), m.start(), query), query)
+
+    def corrections(self, query: str) -> list[tuple[str, str]]:
+        """(typed, repaired) pairs for the words `fix` would change."""
+        pairs = []
+        for match in _TOKEN.finditer(query):
+            fixed = self._fix_word(match.group(0), match.start(), query)
+            if fixed != match.group(0):
+                pairs.append((match.group(0), fixed))
+        return pairs
+
+    def _fix_word(self, word: str, start: int, query: str) -> str:
+        folded = fold(word)
+        if len(folded) < MIN_LENGTH or "-" in folded or self._is_known(folded):
+            return word
+        if word.isupper() or (word[0].isupper() and start > 0 and not _sentence_start(query, start)):
+            return word  # an acronym or a proper noun (Denain, Lourches): not a misspelling
+        best = self._nearest(folded)
+        return self._spelling[best] if best is not None else word
+
+    def _is_known(self, word: str) -> bool:
+        if word in self._targets or word in self._known:
+            return True
+        # inflections and derived forms the dictionary lacks (chantier/chantiers, reamenagement,
+        # deconstruire) and British spellings (neighbours)
+        for ending in _ENDINGS:
+            if word + ending in self._targets or (word.endswith(ending) and word[: -len(ending)] in self._targets):
+                return True
+        for prefix in _PREFIXES:
+            if word.startswith(prefix) and len(word) - len(prefix) >= MIN_LENGTH:
+                rest = word[len(prefix) :]
+                if rest in self._targets or rest in self._known:
+                    return True
+        return any(a in word and word.replace(a, b) in self._known for a, b in _BRITISH)
+
+    def _nearest(self, word: str) -> str | None:
+        limit = _max_distance(len(word))
+        candidates = {c for v in _deletes(word, limit) for c in self._deletes.get(v, ())}
+        scored = sorted((_distance(word, c), -self._targets[c], c) for c in candidates)
+        scored = [s for s in scored if s[0] <= limit]
+        return scored[0][2] if scored else None
+
+
+_ENDINGS = ("s", "x", "e", "es")
+_PREFIXES = ("re", "de", "des", "dis", "in", "im", "pre", "co", "anti", "auto", "sur", "sous", "multi", "inter")
+_BRITISH = (("our", "or"), ("ise", "ize"), ("isation", "ization"), ("tre", "ter"), ("ll", "l"))
+
+
+def _max_distance(length: int) -> int:
+    return 1 if length < 7 else 2
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in '.!?:;«"(-'
+
+
+def _deletes(word: str, distance: int) -> set[str]:
+    """Every string obtained by deleting up to `distance` letters (the symmetric-delete trick)."""
+    found = {word}
+    for n in range(1, distance + 1):
+        if len(word) - n < 2:
+            break
+        for gone in combinations(range(len(word)), n):
+            found.add("".join(letter for i, letter in enumerate(word) if i not in gone))
+    return found
+
+
+def _distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (Levenshtein plus swaps of neighbouring letters)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> tuple[str, ...]:
+    from spellchecker import SpellChecker  # loaded once, only when a fixer is built
+
+    words: list[str] = []
+    for language in ("fr", "en"):
+        words.extend(SpellChecker(language=language, distance=1).word_frequency.dictionary)
+    return tuple(words)

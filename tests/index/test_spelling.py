@@ -1,0 +1,53 @@
+"""Spelling repair of questions against the contract's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.spelling import SpellingFixer
+
+TEXTS = ["Chantiers d'insertion", "Lutter contre l'illettrisme", "marchands de sommeil", "absentéisme scolaire"]
+
+
+@pytest.fixture(scope="module")
+def fixer() -> SpellingFixer:
+    """A fixer over a few contract phrases, with a small stand-in dictionary of ordinary words."""
+    return SpellingFixer(TEXTS, known_words=["jardin", "ecole", "piscine", "construire", "neighbor"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("chantier d'insersion", "chantier d'insertion"),  # one letter replaced
+        ("ilettrisme adulte", "illettrisme adulte"),  # one letter missing
+        ("marchand de someil", "marchand de sommeil"),
+        ("absenteisme scolere", "absenteisme scolaire"),  # two edits in a long word
+    ],
+)
+def test_misspelt_words_are_repaired(fixer: SpellingFixer, typed: str, read: str) -> None:
+    """Each misspelt word becomes the contract's word, accents included; the rest is kept as typed."""
+    assert fixer.fix(typed) == read
+
+
+def test_known_words_names_and_acronyms_are_kept(fixer: SpellingFixer) -> None:
+    """Ordinary words, derived forms, British spellings, proper nouns and acronyms are not misspellings."""
+    for text in ["jardin de l'ecole", "deconstruire", "neighbour", "projet à Lourches", "le PLIE", "QPV"]:
+        assert fixer.fix(text) == text
+        assert fixer.corrections(text) == []
+
+
+def test_corrections_list_what_changed(fixer: SpellingFixer) -> None:
+    """The (typed, read) pairs let the interface say how the question was read."""
+    assert fixer.corrections("Ilettrisme et insersion") == [("Ilettrisme", "illettrisme"), ("insersion", "insertion")]
+
+
+def test_far_words_are_left_alone(fixer: SpellingFixer) -> None:
+    """A word far from every contract word stays as typed (no forced match)."""
+    assert fixer.fix("trottinette") == "trottinette"
+
+
+def test_default_dictionary_knows_french_and_english() -> None:
+    """With the bundled dictionaries, everyday French and English words are never 'repaired'."""
+    fixer = SpellingFixer(TEXTS)
+    assert fixer.fix("boulangerie fermée, school dropout") == "boulangerie fermée, school dropout"
+    assert fixer.fix("insersion") == "insertion"
