@@ -43,8 +43,8 @@ class LexicalIndex:
         return np.asarray(word_scores + self._ngram_weight * gram_scores, dtype=np.float32)
 
     def word_scores(self, query: str) -> np.ndarray:
-        """BM25 of the stemmed words alone."""
-        return self._words.scores(self._analyzer.tokens(query))
+        """BM25 of the stemmed words alone (with the query's everyday words translated)."""
+        return self._words.scores(self._analyzer.query_tokens(query))
 
 
 class _Bm25Table:

@@ -22,7 +22,7 @@ from index.hits import Hit, MatchedMeasure, SearchResult
 from index.lexical import LexicalIndex
 from index.passages import Passage, build_passages, objective_documents
 from index.spelling import SpellingFixer
-from index.text import Analyzer, find_codes, fold
+from index.text import Analyzer, find_codes, fold, load_everyday
 
 logger = logging.getLogger(__name__)
 
@@ -43,17 +43,18 @@ class SearchSettings:
     rrf_k: int = 60
     ngram_weight: float = 1.0
     enriched: bool = True
+    everyday: bool = True  # translate everyday words (boulot, ados…) into the contract's words, lexical side
     spelling: bool = True  # repair misspelt words against the contract's vocabulary before searching
     # Abstention, fitted by `python -m eval.tune` on the dev questions plus eval/data/calibration_oos.txt.
     # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top)
     #   + abstain_outside_weight * outside_top < abstain_threshold, where outside_top is the cosine of the
     #   question with the closest of the contract's out-of-scope topics
-    abstain_lexical_weight: float = 2.824
-    abstain_outside_weight: float = -1.676
-    abstain_threshold: float = 4.893
+    abstain_lexical_weight: float = 3.050
+    abstain_outside_weight: float = -1.498
+    abstain_threshold: float = 5.845
     # single retrievers: refuse below these (dense cosine; log(1 + lexical score))
     abstain_dense_alone: float = 0.36
-    abstain_lexical_alone: float = 1.65
+    abstain_lexical_alone: float = 1.91
 
     def __post_init__(self) -> None:
         if self.retriever not in RETRIEVERS:
@@ -106,7 +107,7 @@ class Searcher:
         self._everything = np.ones(len(self._objectives), dtype=bool)
         self._position = {key: i for i, key in enumerate(self._keys)}
         acronyms = {e.acronym: e.meaning for c in contracts for e in c.glossary}
-        self._analyzer = Analyzer(acronyms)
+        self._analyzer = Analyzer(acronyms, load_everyday() if self.settings.everyday else None)
         documents = objective_documents(contracts, enriched=self.settings.enriched)
         self._lexical = LexicalIndex(
             [documents[key] for key in self._keys], self._analyzer, ngram_weight=self.settings.ngram_weight
@@ -152,8 +153,9 @@ class Searcher:
     def with_settings(self, **changes: object) -> Searcher:
         """A searcher sharing this one's indexes with other fusion or abstention settings."""
         settings = replace(self.settings, **changes)  # type: ignore[arg-type]
-        if settings.enriched != self.settings.enriched or settings.ngram_weight != self.settings.ngram_weight:
-            raise ValueError("enriched and ngram_weight change the indexes: build a new Searcher")
+        for name in ("enriched", "ngram_weight", "everyday"):
+            if getattr(settings, name) != getattr(self.settings, name):
+                raise ValueError(f"{name} changes the indexes: build a new Searcher")
         clone = object.__new__(Searcher)
         clone.__dict__.update(self.__dict__)
         clone.settings = settings

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import Stemmer
+import yaml
 
 _CODE = re.compile(r"(?<![\d.])([1-9]\d?)\s?[.\-]\s?([1-9]\d?)\s?[.\-]\s?([1-9]\d?)(?![\d])")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+\.[0-9]+)?")
@@ -25,6 +27,26 @@ STOPWORDS = frozenset(
     my their there want need
     """.split()
 )
+
+
+EVERYDAY_WORDS = Path(__file__).resolve().parent / "data" / "everyday-fr.yaml"
+
+
+def load_everyday(path: Path = EVERYDAY_WORDS) -> dict[str, str]:
+    """The everyday-word list: word → the contract's words for it.
+
+    Raises:
+        ValueError: the file is not a YAML mapping of words to non-empty texts (message names the file).
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read the everyday-word list: {exc}") from exc
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in data.items()
+    ):
+        raise ValueError(f"{path}: expected lines of the form `word: the contract's words`")
+    return data
 
 
 def fold(text: str) -> str:
@@ -51,14 +73,30 @@ class Analyzer:
     """Turns text into stemmed word tokens and character n-grams, expanding known acronyms.
 
     Args:
-        acronyms: folded acronym → folded expansion, added to the tokens wherever the acronym occurs.
+        acronyms: acronym → expansion, added to the tokens wherever the acronym occurs.
+        everyday: everyday word → the contract's words for it, added to a query's tokens only
+            (`query_tokens`); a one-word key matches any word with the same stem.
     """
 
-    def __init__(self, acronyms: Mapping[str, str] | None = None) -> None:
+    def __init__(self, acronyms: Mapping[str, str] | None = None, everyday: Mapping[str, str] | None = None) -> None:
         self._stemmer = Stemmer.Stemmer("french")
         self._acronyms = {fold(k): fold(v) for k, v in (acronyms or {}).items()}
         self._multiword = {k: v for k, v in self._acronyms.items() if " " in k or "-" in k}
         self._cache: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._everyday: dict[str, tuple[str, ...]] = {}
+        for key, meaning in (everyday or {}).items():
+            stem = str(self._stemmer.stemWord(fold(key)))
+            self._everyday[stem] = self._everyday.get(stem, ()) + tuple(self._stems(words(meaning)))
+
+    def query_tokens(self, text: str) -> list[str]:
+        """`tokens`, plus the contract's words for the everyday words of the question."""
+        return list(self._memo("query", text))
+
+    def _query_tokens(self, text: str) -> tuple[str, ...]:
+        out = list(self._memo("tokens", text))
+        for word in self._memo("words", text):
+            out.extend(self._everyday.get(str(self._stemmer.stemWord(word)), ()))
+        return tuple(out)
 
     def tokens(self, text: str) -> list[str]:
         """Stemmed content words; acronyms are kept whole and followed by their expansion's words."""
@@ -91,6 +129,8 @@ class Analyzer:
                 cached = tuple(words(text))
             elif kind == "tokens":
                 cached = self._tokens(text)
+            elif kind == "query":
+                cached = self._query_tokens(text)
             else:
                 cached = self._ngrams(text)
             if len(self._cache) >= 16:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from corpus import Contract
 from index.lexical import _Bm25Table
 from index.passages import objective_documents
-from index.text import Analyzer, find_codes
+from index.text import Analyzer, find_codes, load_everyday
 
 
 def test_table_scores_equal_bm25s(caph: Contract) -> None:
@@ -30,3 +33,23 @@ def test_analyzer_keeps_codes_acronyms_and_folds_before_stemming() -> None:
     assert analyzer.tokens("absentéisme") == analyzer.tokens("absenteisme")
     assert "l" not in tokens and "le" not in tokens and "et" not in tokens
     assert find_codes("objectif 5-1-3 ou 2.1.1") == ["5.1.3", "2.1.1"]
+
+
+def test_everyday_words_translate_the_query_only() -> None:
+    """'boulot' (any form with the same stem) adds the contract's words to a query, never to a document."""
+    analyzer = Analyzer(everyday={"boulot": "emploi travail", "ados": "adolescents"})
+    assert "emploi" not in analyzer.tokens("trouver un boulot")
+    query = analyzer.query_tokens("des boulots pour les ados")
+    assert set(analyzer.tokens("emploi travail adolescents")) <= set(query)
+
+
+def test_bundled_everyday_list_loads_and_a_broken_one_is_named(tmp_path: Path) -> None:
+    """The shipped list is a mapping of words to texts; a malformed list is reported with its path."""
+    assert load_everyday()["boulot"]
+    broken = tmp_path / "everyday.yaml"
+    broken.write_text("- boulot\n- emploi\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"everyday.yaml: expected lines"):
+        load_everyday(broken)
+    broken.write_text("boulot: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"cannot read the everyday-word list"):
+        load_everyday(broken)
