@@ -53,7 +53,7 @@ class SearchSettings:
     abstain_outside_weight: float = -1.498
     abstain_threshold: float = 5.845
     # single retrievers: refuse below these (dense cosine; log(1 + lexical score))
-    abstain_dense_alone: float = 0.36
+    abstain_dense_alone: float = 0.323
     abstain_lexical_alone: float = 1.91
 
     def __post_init__(self) -> None:
