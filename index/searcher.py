@@ -14,7 +14,7 @@ from typing import Literal, get_args
 import numpy as np
 
 from corpus import Contract, contract_hash
-from index.classifier import ObjectiveClassifier
+from index.classifier import ObjectiveClassifier, load_or_fit
 from index.dense import DenseIndex, default_cache_dir, load_or_build
 from index.embedders import Embedder
 from index.fusion import ranks, reciprocal_rank_fusion, weighted_fusion
@@ -139,8 +139,8 @@ class Searcher:
             corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
             self._dense = load_or_build(folder, texts, embedder, corpus_id, rebuild=rebuild)
             vectors = self._dense.vectors
-            self._classifier = ObjectiveClassifier(
-                vectors[: len(self._passages)], self._passage_owner, len(self._objectives)
+            self._classifier = load_or_fit(
+                folder, corpus_id, vectors[: len(self._passages)], self._passage_owner, len(self._objectives)
             )
             self._outside = vectors[len(self._passages) :] if outside else None
             # some models load their weights on first use: pay that now, not on the first question

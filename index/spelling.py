@@ -41,7 +41,7 @@ class SpellingFixer:
         self._spelling: dict[str, str] = {}
         for spelt, _ in spellings.most_common():
             self._spelling.setdefault(fold(spelt), spelt)
-        self._known = frozenset(fold(w) for w in (known_words if known_words is not None else _dictionary()))
+        self._known = frozenset(fold(w) for w in known_words) if known_words is not None else _dictionary()
         self._deletes: dict[str, list[str]] = {}
         for word in counts:
             for variant in _deletes(word, _max_distance(len(word))):
@@ -133,10 +133,11 @@ def _distance(a: str, b: str) -> int:
 
 
 @lru_cache(maxsize=1)
-def _dictionary() -> tuple[str, ...]:
-    from spellchecker import SpellChecker  # loaded once, only when a fixer is built
+def _dictionary() -> frozenset[str]:
+    """pyspellchecker's French and English words, folded (read once per process)."""
+    from spellchecker import SpellChecker
 
-    words: list[str] = []
+    words: set[str] = set()
     for language in ("fr", "en"):
-        words.extend(SpellChecker(language=language, distance=1).word_frequency.dictionary)
-    return tuple(words)
+        words.update(fold(w) for w in SpellChecker(language=language, distance=1).word_frequency.dictionary)
+    return frozenset(words)

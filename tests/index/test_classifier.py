@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from index.classifier import ObjectiveClassifier
+from index.classifier import fit_classifier, load_or_fit
 
 
 def test_learns_which_objective_a_direction_belongs_to() -> None:
@@ -14,7 +17,7 @@ def test_learns_which_objective_a_direction_belongs_to() -> None:
     centres = np.eye(3, 8, dtype=np.float32)
     vectors = np.vstack([centres[o] + 0.1 * rng.standard_normal((6, 8)) for o in range(3)]).astype(np.float32)
     owners = np.repeat(np.arange(3), 6)
-    classifier = ObjectiveClassifier(vectors, owners, 3)
+    classifier = fit_classifier(vectors, owners, 3)
     log_proba = classifier.log_proba(centres[[2, 0]] + 0.05)
     assert log_proba.shape == (2, 3)
     assert list(log_proba.argmax(axis=1)) == [2, 0]
@@ -24,11 +27,30 @@ def test_learns_which_objective_a_direction_belongs_to() -> None:
 def test_two_objectives() -> None:
     """With two objectives scikit-learn keeps one row of weights; both still get a probability."""
     vectors = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9]], dtype=np.float32)
-    classifier = ObjectiveClassifier(vectors, np.array([0, 0, 1, 1]), 2)
+    classifier = fit_classifier(vectors, np.array([0, 0, 1, 1]), 2)
     assert list(classifier.log_proba(np.array([[1, 0], [0, 1]], dtype=np.float32)).argmax(axis=1)) == [0, 1]
 
 
 def test_objective_without_passage_is_an_error() -> None:
     """Every objective needs something to learn from."""
     with pytest.raises(ValueError, match=r"objectives \[1\] have no passage"):
-        ObjectiveClassifier(np.ones((2, 4), dtype=np.float32), np.array([0, 2]), 3)
+        fit_classifier(np.ones((2, 4), dtype=np.float32), np.array([0, 2]), 3)
+
+
+def test_saved_classifier_is_reused_and_a_bad_file_is_refitted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fit is saved for its key; the same key loads it, another key or a corrupt file refits."""
+    vectors = np.eye(3, 4, dtype=np.float32)
+    owners = np.arange(3)
+    first = load_or_fit(tmp_path, "corpus-a", vectors, owners, 3)
+    again = load_or_fit(tmp_path, "corpus-a", np.zeros((3, 4), dtype=np.float32), owners, 3)
+    assert np.array_equal(first.weights, again.weights)  # loaded: the zero vectors were not fitted on
+    with caplog.at_level(logging.INFO, logger="index.classifier"):
+        load_or_fit(tmp_path, "corpus-b", vectors, owners, 3)
+        assert "stale" in caplog.text
+        (tmp_path / "classifier.npz").write_bytes(b"not a zip file")
+        refitted = load_or_fit(tmp_path, "corpus-b", vectors, owners, 3)
+        assert "unreadable" in caplog.text
+    assert np.array_equal(refitted.weights, first.weights)
+    assert [p.name for p in tmp_path.iterdir()] == ["classifier.npz"]  # no staging file left behind
