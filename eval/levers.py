@@ -19,15 +19,22 @@ from eval.report import evaluate
 from eval.tune import fit_abstention
 from index import DEFAULT_EMBEDDER, SearchSettings, open_searcher
 
-BEFORE: dict[str, object] = {"spelling": False, "everyday": False, "classifier_weight": 0.0, "dense_weight": 0.4}
+BEFORE: dict[str, object] = {
+    "spelling": False,
+    "everyday": False,
+    "summary_title": False,
+    "classifier_weight": 0.0,
+    "dense_weight": 0.4,
+}
 
 # (label, settings, whether the contract's out-of-scope topics are used)
 LEVERS: list[tuple[str, dict[str, object], bool]] = [
     ("before this round: nearest passage, dense weight 0.4", BEFORE, False),
     ("+ spelling repair", {**BEFORE, "spelling": True}, False),
-    ("+ objective classifier (dense 0.1, classifier 0.3)", {"everyday": False}, False),
-    ("+ out-of-scope topics in the abstention", {"everyday": False}, True),
-    ("+ everyday-word list (final)", {}, True),
+    ("+ objective classifier (dense 0.1, classifier 0.3)", {"everyday": False, "summary_title": False}, False),
+    ("+ out-of-scope topics in the abstention", {"everyday": False, "summary_title": False}, True),
+    ("+ everyday-word list", {"summary_title": False}, True),
+    ("+ summary title counted twice (final)", {}, True),
     ("final without spelling repair", {"spelling": False}, True),
     ("final without the classifier (dense 0.4)", {"classifier_weight": 0.0, "dense_weight": 0.4}, True),
     ("final without out-of-scope topics", {}, False),

@@ -22,7 +22,7 @@ from index.hits import Hit, MatchedMeasure, SearchResult
 from index.lexical import LexicalIndex
 from index.passages import Passage, build_passages, objective_documents
 from index.spelling import SpellingFixer
-from index.text import Analyzer, find_codes, fold, load_everyday
+from index.text import Analyzer, find_codes, fold, load_everyday, summary_title
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class SearchSettings:
     ngram_weight: float = 1.0
     enriched: bool = True
     everyday: bool = True  # translate everyday words (boulot, ados…) into the contract's words, lexical side
+    summary_title: bool = True  # a summary's title ("Maraude de nuit : …") counts twice, lexical and dense
     spelling: bool = True  # repair misspelt words against the contract's vocabulary before searching
     # Abstention, fitted by `python -m eval.tune` on the dev questions plus eval/data/calibration_oos.txt.
     # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top)
@@ -192,20 +193,30 @@ class Searcher:
         cut = [q.strip()[:MAX_QUERY_CHARS] for q in queries]
         fixes = [tuple(self._speller.corrections(q)) if self.settings.spelling else () for q in cut]
         read = [self._speller.fix(q) if f else q for q, f in zip(cut, fixes, strict=True)]
+        # the title of a funding-application summary names its main action: it counts as much as the rest
+        titles = [summary_title(q) if self.settings.summary_title else None for q in read]
         dense_scores = class_scores = outside_top = None
         if retriever != "lexical":
             assert self._dense is not None and self._classifier is not None and self.embedder is not None
-            vectors = self.embedder.encode_queries(read)
+            vectors = self.embedder.encode_queries(read + [t for t in titles if t])
             scores = self._dense.scores(vectors)
-            dense_scores, class_scores = scores[:, : len(self._passages)], self._classifier.log_proba(vectors)
             if self._outside is not None:
-                outside_top = scores[:, len(self._passages) :].max(axis=1)
+                outside_top = scores[: len(read), len(self._passages) :].max(axis=1)
+            dense_scores, class_scores = scores[:, : len(self._passages)], self._classifier.log_proba(vectors)
+            row = len(read)
+            for i, title in enumerate(titles):
+                if title:
+                    dense_scores[i] = (dense_scores[i] + dense_scores[row]) / 2
+                    class_scores[i] = (class_scores[i] + class_scores[row]) / 2
+                    row += 1
         results = []
         for i, query in enumerate(read):
             passage_scores = dense_scores[i] if dense_scores is not None else None
             classes = class_scores[i] if class_scores is not None else None
             outside = float(outside_top[i]) if outside_top is not None else 0.0
-            result = self._search_one(query, (passage_scores, classes, outside), k, retriever, axis, contract)
+            embedded = (passage_scores, classes, outside)
+            lexical_text = f"{titles[i]}\n{query}" if titles[i] else query
+            result = self._search_one(query, lexical_text, embedded, k, retriever, axis, contract)
             truncated = len(queries[i].strip()) > MAX_QUERY_CHARS
             results.append(replace(result, query=queries[i], truncated=truncated, corrections=fixes[i]))
         return results
@@ -232,6 +243,7 @@ class Searcher:
     def _search_one(
         self,
         query: str,
+        lexical_text: str,
         embedded: tuple[np.ndarray | None, np.ndarray | None, float],
         k: int,
         retriever: Retriever,
@@ -254,7 +266,7 @@ class Searcher:
 
         # embedding-side evidence: passage cosines, classifier log-probabilities, closest out-of-scope topic
         passage_scores, class_scores, outside_top = embedded
-        lexical = self._lexical.scores(query)
+        lexical = self._lexical.scores(lexical_text)
         dense = self._aggregate(passage_scores) if passage_scores is not None else None
         fused = self._fuse(lexical, dense, class_scores, retriever)
 

@@ -57,6 +57,25 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
+_TITLE = re.compile(r"^\s*([^:\n]{3,80}?)\s*:\s*(\S.*)$", re.DOTALL)
+_GENERIC_TITLES = frozenset(
+    "projet project action objet titre title resume summary description question objectif objective intitule".split()
+)
+
+
+def summary_title(text: str) -> str | None:
+    """The title of a funding-application summary (`Maraude de nuit : une équipe va…`), or None when
+    the text is not a title followed by a description of at least eight words."""
+    match = _TITLE.match(text)
+    if match is None:
+        return None
+    title, body = match.groups()
+    if len(body.split()) < 8:
+        return None
+    content = [w for w in words(title) if w not in STOPWORDS and w not in _GENERIC_TITLES]
+    return title if content else None
+
+
 def find_codes(text: str) -> list[str]:
     """Objective codes written in a text (`5.1.3`, `5-1-3`, `5. 1. 3`), normalised to dotted form."""
     return [".".join(match) for match in _CODE.findall(text)]

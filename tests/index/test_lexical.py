@@ -10,7 +10,7 @@ import pytest
 from corpus import Contract
 from index.lexical import _Bm25Table
 from index.passages import objective_documents
-from index.text import Analyzer, find_codes, load_everyday
+from index.text import Analyzer, find_codes, load_everyday, summary_title
 
 
 def test_table_scores_equal_bm25s(caph: Contract) -> None:
@@ -53,3 +53,18 @@ def test_bundled_everyday_list_loads_and_a_broken_one_is_named(tmp_path: Path) -
     broken.write_text("boulot: [unclosed\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"cannot read the everyday-word list"):
         load_everyday(broken)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Maraude de nuit : une équipe d'éducateurs va à la rencontre des jeunes sans domicile", "Maraude de nuit"),
+        ("Café des parents: rencontres mensuelles entre parents et enseignants du collège voisin", "Café des parents"),
+        ("Projet : rencontres mensuelles entre parents et enseignants du collège voisin", None),  # generic title
+        ("Maraude de nuit : trois soirs par semaine", None),  # too short to be a summary
+        ("les jeunes qui sèchent les cours", None),  # no title
+    ],
+)
+def test_summary_title(text: str, title: str | None) -> None:
+    """Only a real title followed by a description of eight words or more counts as a summary title."""
+    assert summary_title(text) == title

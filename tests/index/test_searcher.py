@@ -145,3 +145,17 @@ def test_misspelt_question_is_read_with_the_contract_words(plain: Searcher) -> N
     assert result.corrections == (("insersion", "insertion"),)
     assert result.hits[0].code == "2.1.1"
     assert plain.with_settings(spelling=False).search("chantier d'insersion").corrections == ()
+
+
+def test_summary_title_weighs_like_the_rest(searcher: Searcher) -> None:
+    """In a funding-application summary the title names the main action: counted twice, it keeps the
+    candidates on its theme (here health) instead of drifting to the neighbourhood words of the body."""
+    summary = (
+        "Prévention alcool chez les adolescents : soirées au foyer des jeunes du quartier avec les habitants"
+        " et les familles"
+    )
+    titled = searcher.search(summary, k=3)
+    untitled = searcher.with_settings(summary_title=False).search(summary, k=3)
+    assert [h.axis_number for h in titled.hits] == [3, 3, 3]
+    assert titled.hits[0].code == untitled.hits[0].code == "3.2.4"
+    assert [h.axis_number for h in untitled.hits] != [3, 3, 3]
