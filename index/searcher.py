@@ -50,12 +50,12 @@ class SearchSettings:
     # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top)
     #   + abstain_outside_weight * outside_top < abstain_threshold, where outside_top is the cosine of the
     #   question with the closest of the contract's out-of-scope topics
-    abstain_lexical_weight: float = 3.050
-    abstain_outside_weight: float = -1.498
-    abstain_threshold: float = 5.845
+    abstain_lexical_weight: float = 2.932
+    abstain_outside_weight: float = -1.442
+    abstain_threshold: float = 5.369
     # single retrievers: refuse below these (dense cosine; log(1 + lexical score))
-    abstain_dense_alone: float = 0.323
-    abstain_lexical_alone: float = 1.91
+    abstain_dense_alone: float = 0.305
+    abstain_lexical_alone: float = 1.781
 
     def __post_init__(self) -> None:
         if self.retriever not in RETRIEVERS:
