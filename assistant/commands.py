@@ -173,6 +173,8 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         payload["unknown_codes"] = list(result.unknown_codes)
     if result.truncated:
         payload["truncated"] = True
+    if result.corrections:
+        payload["read_as"] = {typed: fixed for typed, fixed in result.corrections}
     return payload
 
 
@@ -183,6 +185,8 @@ def format_result(result: SearchResult) -> str:
         lines.append(f"Code inconnu : {', '.join(result.unknown_codes)} (aucun objectif ne porte ce code)")
     if result.truncated:
         lines.append("Question tronquée : seuls les premiers caractères ont été utilisés.")
+    if result.corrections:
+        lines.append("Lu comme : " + ", ".join(f"« {typed} » → « {fixed} »" for typed, fixed in result.corrections))
     if result.abstain:
         lines.append("Aucun objectif du contrat ne semble couvrir cette question.")
         if result.hits:

@@ -18,6 +18,16 @@ def test_lexical_search_prints_a_ranked_list(capsys: pytest.CaptureFixture[str])
     assert "Axe 2 › Priorité 2.1" in out
 
 
+def test_repaired_words_are_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    """Both outputs say how a misspelt word was read."""
+    assert main(["search", "chantier d'insersion", "--retriever", "lexical", "--k", "1"]) == 0
+    assert capsys.readouterr().out.startswith("Lu comme : « insersion » → « insertion »\n1. 2.1.1")
+    assert main(["search", "chantier d'insersion", "--retriever", "lexical", "--k", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["read_as"] == {"insersion": "insertion"}
+    assert data["results"][0]["code"] == "2.1.1"
+
+
 def test_unknown_code_is_named(capsys: pytest.CaptureFixture[str]) -> None:
     """An unknown code is named as unknown."""
     assert main(["search", "objectif 9.9.9", "--retriever", "lexical", "--json"]) == 0
