@@ -191,8 +191,9 @@ class Searcher:
         retriever = retriever or self.settings.retriever
         self._check(queries, k, retriever, axis, contract)
         cut = [q.strip()[:MAX_QUERY_CHARS] for q in queries]
-        fixes = [tuple(self._speller.corrections(q)) if self.settings.spelling else () for q in cut]
-        read = [self._speller.fix(q) if f else q for q, f in zip(cut, fixes, strict=True)]
+        repaired = [self._speller.repair(q) if self.settings.spelling else (q, []) for q in cut]
+        read = [text for text, _ in repaired]
+        fixes = [tuple(pairs) for _, pairs in repaired]
         # the title of a funding-application summary names its main action: it counts as much as the rest
         titles = [summary_title(q) if self.settings.summary_title else None for q in read]
         dense_scores = class_scores = outside_top = None

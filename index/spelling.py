@@ -47,18 +47,28 @@ class SpellingFixer:
             for variant in _deletes(word, _max_distance(len(word))):
                 self._deletes.setdefault(variant, []).append(word)
 
+    def repair(self, query: str) -> tuple[str, list[tuple[str, str]]]:
+        """The query with each misspelt word replaced (everything else kept as typed), and the
+        (typed, repaired) pairs."""
+        pairs: list[tuple[str, str]] = []
+        pieces: list[str] = []
+        end = 0
+        for match in _TOKEN.finditer(query):
+            typed = match.group(0)
+            fixed = self._fix_word(typed, match.start(), query)
+            if fixed != typed:
+                pairs.append((typed, fixed))
+                pieces += [query[end : match.start()], fixed]
+                end = match.end()
+        return "".join(pieces) + query[end:], pairs
+
     def fix(self, query: str) -> str:
-        """The query with each misspelt word replaced; everything else is kept as typed."""
-        return _TOKEN.sub(lambda m: self._fix_word(m.group(0), m.start(), query), query)
+        """The query with each misspelt word replaced."""
+        return self.repair(query)[0]
 
     def corrections(self, query: str) -> list[tuple[str, str]]:
         """(typed, repaired) pairs for the words `fix` would change."""
-        pairs = []
-        for match in _TOKEN.finditer(query):
-            fixed = self._fix_word(match.group(0), match.start(), query)
-            if fixed != match.group(0):
-                pairs.append((match.group(0), fixed))
-        return pairs
+        return self.repair(query)[1]
 
     def _fix_word(self, word: str, start: int, query: str) -> str:
         folded = fold(word)
