@@ -56,14 +56,16 @@ def compose_answer(
 ) -> Answer:
     """Answer `question`; `history` holds the user's earlier questions, oldest first."""
     stripped = question.strip()
-    lang = detect_language(stripped)
+    lang = detect_language(stripped[:MAX_QUERY_CHARS])
     if not stripped or not any(ch.isalnum() for ch in stripped):
         message = _EMPTY[lang]
         return Answer(question=question, query="", lang=lang, abstain=True, confidence="none", best=None, text=message)
-    query, axis = _with_context(stripped, history)
     notices = []
     if len(stripped) > MAX_QUERY_CHARS:
+        # cut before anything else reads the text: every later step then costs a bounded amount
         notices.append(_TRUNCATED[lang].format(n=MAX_QUERY_CHARS))
+        stripped = stripped[:MAX_QUERY_CHARS]
+    query, axis = _with_context(stripped, history)
     result = searcher.search(query, k=4, axis=axis, contract=contract_id)
     if axis is not None and not result.hits:
         result = searcher.search(query, k=4, contract=contract_id)
@@ -154,7 +156,9 @@ def _with_context(question: str, history: Sequence[str]) -> tuple[str, int | Non
     if not follow_up:
         return question, None
     axis = next((n for n, hints in AXIS_HINTS.items() if any(h in folded for h in hints)), None)
-    return f"{history[-1].strip()} {question}", axis
+    # the search reads MAX_QUERY_CHARS at most: the new question must fit whole
+    earlier = history[-1].strip()[: max(0, MAX_QUERY_CHARS - len(question) - 1)]
+    return f"{earlier} {question}".strip(), axis
 
 
 def _contract(contracts: Sequence[Contract], result: SearchResult) -> Contract | None:

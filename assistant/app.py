@@ -5,7 +5,11 @@ from __future__ import annotations
 import html
 import logging
 import os
-from typing import Any
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, TypeVar
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -13,11 +17,22 @@ import gradio as gr
 
 from assistant.answer import Answer, compose_answer
 from assistant.feedback import FeedbackStore
+from assistant.limits import BodySizeLimit, cut
 from assistant.settings import Settings
 from corpus import Contract
-from index import Searcher, fold
+from index import MAX_QUERY_CHARS, Searcher, fold
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Server-side limits on what each event reads: the browser's max_length is only a courtesy, any client
+# can post more. Past them the text is cut (and the user told), so every step costs a bounded amount.
+MAX_HISTORY_MESSAGES = 40
+MAX_MESSAGE_CHARS = 20_000  # a message of the history as sent back by the client (answers included)
+MAX_FILTER_CHARS = 200
+MAX_CODE_CHARS = 50
+MAX_BODY_BYTES = 2_000_000  # one request body; a 10 MB post is refused before it is parsed
+ANSWER_BUDGET_SECONDS = 5.0  # one question may not hold a worker longer than this
 
 EXAMPLES = [
     "les jeunes qui sèchent les cours",
@@ -48,12 +63,13 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         with gr.Tab("Discussion"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(label="Discussion", height=560, elem_id="chat")
+                    # no math rendering: `$$…$$` typed by a user is shown as typed
+                    chatbot = gr.Chatbot(label="Discussion", height=560, elem_id="chat", latex_delimiters=[])
                     question = gr.Textbox(
                         label="Votre question",
                         placeholder="ex. aide aux devoirs pour les collégiens du quartier",
                         elem_id="question",
-                        max_length=100_000,
+                        max_length=MAX_QUERY_CHARS * 5,
                         submit_btn="Envoyer",
                     )
                     gr.Examples(EXAMPLES, inputs=question, label="Exemples")
@@ -69,17 +85,21 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     )
             with gr.Accordion("Cette réponse vous a-t-elle aidé ?", open=False, elem_id="feedback"):
                 rating = gr.Radio(["👍 Oui", "👎 Non"], label="Votre avis", elem_id="rating")
-                correct = gr.Textbox(label="Si non : le code qui vous semble juste (ex. 5.1.3)", elem_id="correct")
+                correct = gr.Textbox(
+                    label="Si non : le code qui vous semble juste (ex. 5.1.3)",
+                    elem_id="correct",
+                    max_length=MAX_CODE_CHARS,
+                )
                 comment = gr.Textbox(label="Commentaire (facultatif)", elem_id="comment", max_length=5000)
                 send = gr.Button("Envoyer mon avis", elem_id="send-feedback")
                 status = gr.Markdown(elem_id="feedback-status")
         with gr.Tab("Parcourir"):
             with gr.Row():
-                words = gr.Textbox(label="Filtrer par mots", elem_id="browse-words")
+                words = gr.Textbox(label="Filtrer par mots", elem_id="browse-words", max_length=MAX_FILTER_CHARS)
                 axis_choice = gr.Dropdown([ALL_AXES, *_axis_labels(searcher.contracts)], value=ALL_AXES, label="Axe")
             tree = gr.HTML(value=browse_html(searcher.contracts, "", None), elem_id="tree")
         with gr.Tab("Recherche"):
-            raw_question = gr.Textbox(label="Question", elem_id="raw-question")
+            raw_question = gr.Textbox(label="Question", elem_id="raw-question", max_length=MAX_QUERY_CHARS)
             retriever = gr.Radio(["hybrid", "lexical", "dense"], value="hybrid", label="Méthode")
             ranking = gr.Dataframe(
                 headers=["code", "titre", "score", "rang lexical", "rang dense"],
@@ -90,10 +110,18 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             )
 
         def respond(message: str, history: list[Any] | None, _last: Any) -> tuple[Any, ...]:
-            answer = compose_answer(message or "", user_questions(history), searcher)
+            message, _ = cut(message, MAX_QUERY_CHARS * 5)  # compose_answer cuts further and says so
             history = normalise_history(history)
+            earlier = [m["content"] for m in history if m["role"] == "user" and m["content"]]
+            answer = within_budget(
+                lambda: compose_answer(message, [unescape_markdown(q) for q in earlier], searcher),
+                ANSWER_BUDGET_SECONDS,
+            )
             # the chat renders Markdown: escape the user's text so that markup in it shows as typed
-            shown = html.escape(message or "")
+            shown = escape_markdown(message[:MAX_QUERY_CHARS] + ("…" if len(message) > MAX_QUERY_CHARS else ""))
+            if answer is None:
+                history += [{"role": "user", "content": shown}, {"role": "assistant", "content": _TOO_SLOW}]
+                return history, _empty_sources(), "", None, ""
             history += [{"role": "user", "content": shown}, {"role": "assistant", "content": answer.text}]
             state = {"question": answer.query or message, "codes": list(answer.cited_codes)}
             return history, sources_html(answer, searcher.contracts), answer.funding_block or "", state, ""
@@ -107,29 +135,32 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                 return "Posez d'abord une question : l'avis porte sur la dernière réponse."
             if not choice:
                 return "Choisissez 👍 ou 👎."
-            vote = 1 if choice.startswith("👍") else -1
+            vote = 1 if str(choice).startswith("👍") else -1
+            code, _ = cut(code, MAX_CODE_CHARS)
+            text, _ = cut(text, MAX_FEEDBACK_CHARS)
             try:
                 store.add(
-                    state["question"],
-                    state["codes"],
+                    str(state["question"])[:MAX_FEEDBACK_CHARS],
+                    [str(c) for c in state["codes"]][:10],
                     vote,
-                    comment=text or "",
+                    comment=text,
                     correct_code=code if vote == -1 else None,
                 )
-            except ValueError as exc:
+            except (ValueError, KeyError, TypeError) as exc:
                 return f"Avis non enregistré : {html.escape(str(exc))}"
             return "Merci, votre avis est enregistré."
 
         send.click(save_feedback, [rating, correct, comment, last], [status], api_name="feedback")
 
         def browse(text: str, axis_label: str) -> str:
-            return browse_html(searcher.contracts, text, _axis_number(axis_label))
+            return browse_html(searcher.contracts, cut(text, MAX_FILTER_CHARS)[0], _axis_number(axis_label))
 
         words.change(browse, [words, axis_choice], [tree], api_name="browse")
         axis_choice.change(browse, [words, axis_choice], [tree], api_visibility="private")
 
         def rank(text: str, method: str) -> list[list[Any]]:
-            if not text or not text.strip():
+            text, _ = cut(text, MAX_QUERY_CHARS)
+            if not text.strip() or method not in ("hybrid", "lexical", "dense"):
                 return []
             result = searcher.search(text, k=10, retriever=method)  # type: ignore[arg-type]
             return [[h.code, h.title, h.score, h.lexical_rank, h.dense_rank] for h in result.hits]
@@ -163,7 +194,10 @@ def launch(app: gr.Blocks, settings: Settings, *, block: bool = True) -> None:
 
 
 def _launch(app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None, block: bool) -> None:
+    from starlette.middleware import Middleware
+
     app.launch(
+        app_kwargs={"middleware": [Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)]},
         server_name=settings.host,
         server_port=settings.port,
         share=False,
@@ -189,12 +223,13 @@ def security_warning(settings: Settings) -> str | None:
 
 
 def normalise_history(history: list[Any] | None) -> list[dict[str, str]]:
-    """Chat history as role/content dicts with plain-text content.
+    """Chat history as role/content dicts with plain-text content (the last messages only, each cut).
 
     The browser sends content as a list of text blocks, gradio_client as plain strings.
     """
     messages = []
-    for item in history or []:
+    items = history if isinstance(history, list) else []
+    for item in items[-MAX_HISTORY_MESSAGES:]:
         if isinstance(item, dict):
             role, content = item.get("role", "user"), item.get("content", "")
         elif isinstance(item, list | tuple) and len(item) == 2:
@@ -202,13 +237,44 @@ def normalise_history(history: list[Any] | None) -> list[dict[str, str]]:
             role, content = "assistant", item[1]
         else:
             continue
-        messages.append({"role": str(role), "content": _text(content)})
+        messages.append({"role": str(role), "content": _text(content)[:MAX_MESSAGE_CHARS]})
     return messages
 
 
 def user_questions(history: list[Any] | None) -> list[str]:
     """The user's earlier questions, oldest first (as typed: the display escaping is undone)."""
-    return [html.unescape(m["content"]) for m in normalise_history(history) if m["role"] == "user" and m["content"]]
+    return [
+        unescape_markdown(m["content"]) for m in normalise_history(history) if m["role"] == "user" and m["content"]
+    ]
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$<>])")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~$<>])")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as the chat shows it: every Markdown and HTML character escaped, so that a link, an image,
+    a heading or math typed by a user is shown as typed and never rendered (or fetched)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def unescape_markdown(text: str) -> str:
+    """The inverse of `escape_markdown` (the history comes back escaped)."""
+    return _ESCAPED.sub(r"\1", text)
+
+
+def within_budget(work: Callable[[], T], seconds: float) -> T | None:
+    """`work()`, or None when it takes longer than `seconds` (the worker is then free again; the late
+    result is dropped)."""
+    future = _BUDGET_POOL.submit(work)
+    try:
+        return future.result(timeout=seconds)
+    except FutureTimeout:
+        logger.warning("A question took longer than %.0f s: answered with a notice", seconds)
+        return None
+
+
+_BUDGET_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cdv-answer")
 
 
 def sources_html(answer: Answer, contracts: list[Contract]) -> str:
@@ -294,6 +360,13 @@ def _text(content: Any) -> str:
     if isinstance(content, list | tuple):
         return " ".join(_text(part) for part in content).strip()
     return ""
+
+
+MAX_FEEDBACK_CHARS = 5000
+_TOO_SLOW = (
+    "La recherche a pris trop de temps et a été interrompue. Reformulez votre question plus brièvement, "
+    "ou réessayez dans un instant."
+)
 
 
 def _empty_sources() -> str:

@@ -18,6 +18,7 @@ from index.text import fold
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
 MIN_LENGTH = 4  # shorter words are too ambiguous to repair
+MAX_WORD = 40  # longer "words" are pasted codes, links or noise: never repaired, whatever the contract holds
 
 
 class SpellingFixer:
@@ -42,6 +43,10 @@ class SpellingFixer:
         for spelt, _ in spellings.most_common():
             self._spelling.setdefault(fold(spelt), spelt)
         self._known = frozenset(fold(w) for w in known_words) if known_words is not None else _dictionary()
+        # no contract word lies within the edit limit of a word longer than this: such a word is left
+        # alone, which keeps the cost of a repair linear in the question's length (a pasted 2,000-letter
+        # "word" would otherwise expand into millions of deletions)
+        self._longest = max((len(w) for w in counts), default=0) + _max_distance(MAX_WORD)
         self._deletes: dict[str, list[str]] = {}
         for word in counts:
             for variant in _deletes(word, _max_distance(len(word))):
@@ -72,7 +77,9 @@ class SpellingFixer:
 
     def _fix_word(self, word: str, start: int, query: str) -> str:
         folded = fold(word)
-        if len(folded) < MIN_LENGTH or "-" in folded or self._is_known(folded):
+        if not MIN_LENGTH <= len(folded) <= min(self._longest, MAX_WORD) or "-" in folded:
+            return word
+        if self._is_known(folded):
             return word
         if word.isupper() or (word[0].isupper() and start > 0 and not _sentence_start(query, start)):
             return word  # an acronym or a proper noun (Denain, Lourches): not a misspelling
@@ -95,6 +102,7 @@ class SpellingFixer:
         return any(a in word and word.replace(a, b) in self._known for a, b in _BRITISH)
 
     def _nearest(self, word: str) -> str | None:
+        # cost: about len(word)² deletions, and len(word) ≤ MAX_WORD
         limit = _max_distance(len(word))
         candidates = {c for v in _deletes(word, limit) for c in self._deletes.get(v, ())}
         scored = sorted((_distance(word, c), -self._targets[c], c) for c in candidates)

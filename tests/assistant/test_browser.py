@@ -58,6 +58,18 @@ def test_html_in_a_question_is_shown_as_text(page: Any) -> None:
     assert page.locator("#chat img[src='x']").count() == 0
 
 
+def test_markdown_links_images_and_math_are_shown_as_typed(page: Any) -> None:
+    """A Markdown link, image or formula typed by a user is neither rendered, fetched nor clickable."""
+    typed = "[cliquez ici](http://127.0.0.1:9/piege) ![logo](http://127.0.0.1:9/logo.png) $$x^2$$ jardin partagé"
+    page.fill("#question textarea", typed)
+    page.press("#question textarea", "Enter")
+    page.wait_for_selector("#chat >> text=[cliquez ici]", timeout=30_000)
+    assert page.locator("#chat a[href*='127.0.0.1:9']").count() == 0
+    assert page.locator("#chat img[src*='127.0.0.1:9']").count() == 0
+    assert page.locator("#chat .katex").count() == 0
+    assert page.locator("#chat >> text=$$x^2$$").count() >= 1
+
+
 def test_markup_in_a_feedback_comment_is_not_run(page: Any, server: tuple[str, Path]) -> None:
     """A feedback comment with a script is stored as text and nothing runs in the page."""
     from assistant.feedback import FeedbackStore

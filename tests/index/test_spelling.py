@@ -51,3 +51,27 @@ def test_default_dictionary_knows_french_and_english() -> None:
     fixer = SpellingFixer(TEXTS)
     assert fixer.fix("boulangerie fermée, school dropout") == "boulangerie fermée, school dropout"
     assert fixer.fix("insersion") == "insertion"
+
+
+@pytest.mark.parametrize("word", ["a" * 2000, "abcdefghij" * 200, "insertion" * 30])
+def test_a_huge_word_is_left_alone_without_expanding_it(
+    fixer: SpellingFixer, word: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word far longer than any contract word is not repaired, and no deletion set is built for it
+    (the enumeration costs the cube of the word's length: 71 s for 1,000 letters)."""
+    import index.spelling
+
+    real = index.spelling._deletes
+
+    def guarded(typed: str, distance: int) -> set[str]:
+        if len(typed) > index.spelling.MAX_WORD:
+            raise AssertionError(f"deletions enumerated for a {len(typed)}-letter word")
+        return real(typed, distance)
+
+    monkeypatch.setattr(index.spelling, "_deletes", guarded)
+    assert fixer.fix(f"chantier {word} jardin") == f"chantier {word} jardin"
+
+
+def test_words_up_to_the_longest_contract_word_are_still_repaired(fixer: SpellingFixer) -> None:
+    """The length cut keeps repairs of long contract words (illettrisme has 11 letters)."""
+    assert fixer.fix("ilettrismee") == "illettrisme"
