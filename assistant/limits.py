@@ -62,7 +62,8 @@ class BodySizeLimit:
         async def replay() -> Message:
             nonlocal replayed
             if replayed:
-                return await receive()
+                later: Message = await receive()
+                return later
             replayed = True
             return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
