@@ -73,9 +73,13 @@ def load_or_fit(
     if path.is_file():
         try:
             with np.load(path) as saved:
-                if str(saved["key"]) == full_key and saved["weights"].shape == (n_objectives, vectors.shape[1]):
-                    return ObjectiveClassifier(saved["weights"], saved["bias"])
-                logger.info("The saved objective classifier is stale: fitting it again")
+                weights, bias = saved["weights"], saved["bias"]
+                if str(saved["key"]) == full_key and weights.shape == (n_objectives, vectors.shape[1]):
+                    if np.isfinite(weights).all() and np.isfinite(bias).all():
+                        return ObjectiveClassifier(weights, bias)
+                    logger.warning("The saved objective classifier holds non-finite weights: fitting it again")
+                else:
+                    logger.info("The saved objective classifier is stale: fitting it again")
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             logger.warning("The saved objective classifier is unreadable (%s): fitting it again", exc)
     classifier = fit_classifier(vectors, owners, n_objectives)

