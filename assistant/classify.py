@@ -8,6 +8,7 @@ from pathlib import Path
 
 from index import Searcher
 
+MAX_CELL_CHARS = 1_000_000
 ADDED_COLUMNS = ("code_suggere", "titre_objectif", "axe", "score", "autres_codes", "hors_contrat")
 
 
@@ -28,11 +29,20 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
         raise ValueError(f"{path}: neither UTF-8 nor Windows-1252")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
+    # the csv module refuses cells over 131,072 characters by default; allow long project texts, and
+    # say which line is at fault past that
+    csv.field_size_limit(MAX_CELL_CHARS)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = list(reader.fieldnames or [])
-    if not header:
-        raise ValueError(f"{path}: empty file, expected a header line")
-    rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+    try:
+        header = list(reader.fieldnames or [])
+        if not header:
+            raise ValueError(f"{path}: empty file, expected a header line")
+        rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
+    except csv.Error as exc:
+        raise ValueError(
+            f"{path}: line {reader.line_num}: {exc} (a cell may hold at most {MAX_CELL_CHARS:,} characters; "
+            "check for an unclosed quote)"
+        ) from exc
     return header, rows, delimiter, "utf-8" if encoding == "utf-8-sig" else encoding
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         # e.g. the port is taken or the cache folder is not writable
         print(f"cdv: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        print(f"cdv: base de données illisible / unreadable database: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -130,8 +130,14 @@ def _run_batch(searcher: Searcher, path: Path, options: dict[str, Any]) -> int:
             failures += 1
             print(f"{path}:{number}: skipped: {exc}", file=sys.stderr)
             continue
-        print(json.dumps({"id": query_id, **result_json(result)}, ensure_ascii=False))
+        print(_json_line({"id": query_id, **result_json(result)}))
     return 1 if failures else 0
+
+
+def _json_line(payload: dict[str, Any]) -> str:
+    """One JSON line that any output encoding can take: a lone surrogate (`"\\ud800"` in the input) is
+    written as its JSON escape instead of failing the whole batch."""
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _read_batch(path: Path) -> Iterator[tuple[int, tuple[Any, str] | str]]:
@@ -149,7 +155,9 @@ def _read_batch(path: Path) -> Iterator[tuple[int, tuple[Any, str] | str]]:
             elif not isinstance(item["question"], str) or not item["question"].strip():
                 yield number, "'question' must be a non-empty string"
             else:
-                yield number, (item["id"], item["question"])
+                # a lone surrogate cannot be encoded for the embedder: read it as the replacement character
+                question = item["question"].encode("utf-8", "replace").decode("utf-8")
+                yield number, (item["id"], question)
 
 
 def result_json(result: SearchResult) -> dict[str, Any]:
@@ -290,9 +298,7 @@ def _run_feedback_export(args: argparse.Namespace) -> int:
     from assistant.settings import Settings
 
     path = args.db or Settings.from_env().feedback_db
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no feedback database yet (it is created by the chat page)")
-    rows = FeedbackStore(path).export_corrections()
+    rows = FeedbackStore(path, read_only=True).export_corrections()
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     if args.out:
         args.out.write_text(text, encoding="utf-8")

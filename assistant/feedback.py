@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 )
 """
 MAX_TEXT = 5000
+BUSY_TIMEOUT_SECONDS = 10  # how long a vote waits for another writer before saying the base is busy
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,21 @@ class FeedbackStore:
         path: the database file; its folder is created if needed.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self._read_only = read_only
+        if read_only:
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: no feedback database yet (it is created by the chat page)")
+            return  # nothing is created, checked or moved aside: reading must not change the file
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._initialise()
+        except FeedbackBusyError:
+            raise
         except sqlite3.DatabaseError as exc:
+            if not _is_corruption(exc):
+                raise  # not a damaged file (a read-only folder, a full disk): say so, move nothing
             aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
             logger.error(
                 "Feedback database %s is unreadable (%s): kept aside as %s, starting a new one", path, exc, aside
@@ -136,10 +146,40 @@ class FeedbackStore:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
+        if self._read_only:
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+        else:
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)
         try:
-            db.execute("PRAGMA synchronous=FULL")
+            if not self._read_only:
+                db.execute("PRAGMA synchronous=FULL")
             with db:  # one transaction: committed whole or rolled back whole
                 yield db
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            raise FeedbackBusyError(
+                f"La base des avis {self.path} est occupée ({exc}) : avis non enregistré, réessayez dans un instant."
+            ) from exc
         finally:
             db.close()
+
+
+class FeedbackBusyError(ValueError):
+    """The feedback database is locked by another writer past the wait (the file itself is fine)."""
+
+
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc).lower() or "busy" in str(exc).lower()
+
+
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    """Only a damaged file counts: a busy or locked database is an OperationalError that says so."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)  # primary code of an extended one
+    message = str(exc).lower()
+    return "malformed" in message or "not a database" in message

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 USE_NAME = "use-multilingual"
 MINILM_NAME = "minilm"
 DEFAULT_EMBEDDER = USE_NAME
+ALLOW_DOWNLOAD_ENV = "CDV_ALLOW_DOWNLOAD"
 
 # Instruction prefixes some retrieval models were trained with: (query prompt, passage prompt).
 PROMPTS: dict[str, tuple[str, str]] = {
@@ -82,6 +83,7 @@ class SentenceTransformerEmbedder:
         query_prompt: str | None = None,
         passage_prompt: str | None = None,
         name: str | None = None,
+        allow_download: bool = False,
     ) -> None:
         from sentence_transformers import SentenceTransformer
 
@@ -90,11 +92,14 @@ class SentenceTransformerEmbedder:
         self._passage_prompt = default_passage if passage_prompt is None else passage_prompt
         self._name = name or model
         try:
-            self._model = SentenceTransformer(model, device="cpu")
+            # the model hub is asked only when the user allowed it: otherwise a name must already be in the
+            # local cache (an unknown name fails at once instead of trying the network)
+            self._model = SentenceTransformer(model, device="cpu", local_files_only=not allow_download)
         except OSError as exc:
+            hint = "" if allow_download else f" To download it, set {ALLOW_DOWNLOAD_ENV}=1."
             raise ValueError(
-                f"Cannot load the sentence-transformers model {model!r}: {exc}. Give a local folder, "
-                f"a model name on a machine that can download it, or use --embedder {USE_NAME}."
+                f"Cannot load the sentence-transformers model {model!r}: {exc}.{hint} Otherwise give a local "
+                f"folder, or use --embedder {USE_NAME}."
             ) from exc
         dimension = self._model.get_embedding_dimension()
         if dimension is None:
@@ -122,12 +127,18 @@ class SentenceTransformerEmbedder:
         return _normalise(np.asarray(vectors, dtype=np.float32))
 
 
-def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
+def load_embedder(name: str = DEFAULT_EMBEDDER, *, allow_download: bool | None = None) -> Embedder:
     """The embedder called `name`: `use-multilingual`, `minilm` (bundled), or a sentence-transformers model.
+
+    Args:
+        allow_download: let sentence-transformers fetch a model from its hub; None reads
+            `CDV_ALLOW_DOWNLOAD` (off unless it is `1`).
 
     Raises:
         ValueError: the name is empty or the model cannot be loaded.
     """
+    if allow_download is None:
+        allow_download = os.environ.get(ALLOW_DOWNLOAD_ENV, "") == "1"
     name = name.strip()
     if not name:
         raise ValueError(f"Empty embedder name: use {USE_NAME}, {MINILM_NAME} or a sentence-transformers model")
@@ -141,7 +152,7 @@ def load_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
         return SentenceTransformerEmbedder(str(get_model_path()), name=MINILM_NAME)
     if Path(name).expanduser().exists():
         return SentenceTransformerEmbedder(str(Path(name).expanduser()), name=name)
-    return SentenceTransformerEmbedder(name)
+    return SentenceTransformerEmbedder(name, allow_download=allow_download)
 
 
 def _prompts_for(model: str) -> tuple[str, str]:

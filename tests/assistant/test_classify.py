@@ -61,3 +61,22 @@ def test_cli_classify(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkey
     assert row["code_suggere"] == "5.2.2"
     assert main(["classify", str(path), "--column", "nope"]) == 2
     assert "no column 'nope'" in capsys.readouterr().err
+
+
+def test_a_very_long_cell_is_read(tmp_path: Path, lexical: Searcher) -> None:
+    """A project text over the csv module's default 131,072-character limit is classified, not a crash."""
+    path = tmp_path / "long.csv"
+    long_text = "Chantier d'insertion pour les femmes du quartier. " * 4000  # 200,000 characters
+    path.write_text(f"id;résumé\n1;{long_text}\n", encoding="utf-8")
+    assert classify_file(lexical, path, "résumé", tmp_path / "out.csv") == 1
+    assert read_table(tmp_path / "out.csv")[1][0]["code_suggere"] == "2.1.1"
+
+
+def test_a_cell_past_the_limit_names_its_line(tmp_path: Path) -> None:
+    """Past the raised limit the error names the file and the line, not a traceback."""
+    from assistant.classify import MAX_CELL_CHARS
+
+    path = tmp_path / "huge.csv"
+    path.write_text(f'id;résumé\n1;court\n2;"{"x" * (MAX_CELL_CHARS + 10)}"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"huge.csv: line \d+: .*at most 1,000,000 characters"):
+        read_table(path)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +65,25 @@ def test_question_and_queries_are_exclusive(capsys: pytest.CaptureFixture[str]) 
     """Giving neither a question nor a file is a clear error, not a traceback."""
     assert main(["search"]) == 2
     assert "Give either a question or --queries" in capsys.readouterr().err
+
+
+def test_a_lone_surrogate_does_not_stop_the_batch(tmp_path: Path) -> None:
+    """A line whose id or question holds a lone surrogate is answered as valid JSON; the others still run."""
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"id": "\\ud800", "question": "chantier d\'insertion"}\n'
+        '{"id": "b", "question": "marchands de sommeil \\udfff"}\n'
+        '{"id": "c", "question": "aide aux devoirs"}\n',
+        encoding="utf-8",
+    )
+    # a real process: its standard output is an encoder that refuses surrogates, unlike pytest's capture
+    run = subprocess.run(
+        [*(sys.executable, "-m", "assistant.cli", "search", "--queries", str(queries)), "--json", "--retriever", "lexical"],
+        capture_output=True,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    lines = [json.loads(line) for line in run.stdout.decode("utf-8").splitlines()]
+    assert run.returncode == 0, run.stderr.decode()
+    assert [line["id"] for line in lines] == ["\ud800", "b", "c"]
+    assert lines[1]["results"][0]["code"] == "4.3.2"

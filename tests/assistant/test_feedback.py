@@ -105,3 +105,42 @@ def test_cli_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["feedback", "export", "--db", str(path)]) == 0
     assert json.loads(capsys.readouterr().out)["gold"] == ["5.2.2"]
     assert main(["feedback", "export", "--db", str(tmp_path / "none.sqlite3")]) == 2
+
+
+def test_a_busy_database_waits_then_says_so_and_moves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database locked by another writer is not corruption: the vote is refused with a message saying
+    the base is busy, and the live file stays where it is."""
+    import assistant.feedback
+
+    path = tmp_path / "fb.sqlite3"
+    FeedbackStore(path).add("aide aux devoirs", ["5.1.2"], 1)
+    monkeypatch.setattr(assistant.feedback, "BUSY_TIMEOUT_SECONDS", 0.2)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=DELETE")  # a rollback journal: an exclusive lock blocks everyone
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(ValueError, match="occupée"):
+            FeedbackStore(path)
+        assert not list(tmp_path.glob("*.corrupt-*"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    store = FeedbackStore(path)
+    store.add("marchands de sommeil", ["4.3.2"], 1)
+    assert len(store.all()) == 2
+
+
+def test_export_reads_without_writing(tmp_path: Path) -> None:
+    """Export opens the database read-only: it works on a read-only file and never moves it aside."""
+    path = tmp_path / "fb.sqlite3"
+    FeedbackStore(path).add("aide aux devoirs", ["5.1.2"], -1, correct_code="5.2.2")
+    reader = FeedbackStore(path, read_only=True)
+    with pytest.raises(sqlite3.OperationalError), reader._connect() as db:
+        db.execute("DELETE FROM feedback")
+    assert reader.export_corrections()[0]["gold"] == ["5.2.2"]
+    path.write_bytes(b"garbage, not a database" * 100)
+    with pytest.raises(sqlite3.DatabaseError):
+        FeedbackStore(path, read_only=True).export_corrections()
+    assert path.is_file() and not list(tmp_path.glob("*.corrupt-*"))
