@@ -77,8 +77,9 @@ def test_a_lone_surrogate_does_not_stop_the_batch(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     # a real process: its standard output is an encoder that refuses surrogates, unlike pytest's capture
+    command = [sys.executable, "-m", "assistant.cli", "search", "--queries", str(queries)]
     run = subprocess.run(
-        [*(sys.executable, "-m", "assistant.cli", "search", "--queries", str(queries)), "--json", "--retriever", "lexical"],
+        [*command, "--json", "--retriever", "lexical"],
         capture_output=True,
         check=False,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
