@@ -1,19 +1,26 @@
 """Load script (not a test): many concurrent clients ask questions through the app's API on 127.0.0.1.
 
-Run: `.venv/bin/python -m assistant.loadtest [--clients 20] [--questions 25] [--url URL]`.
-Without --url it starts its own server on a free loopback port. Prints errors, latency and throughput.
+Run: `.venv/bin/python -m assistant.loadtest [--clients 20] [--questions 25] [--hostile 4] [--url URL]`.
+Without --url it starts its own server on a free loopback port. Prints errors, latency and throughput of
+the ordinary questions; with --hostile N, N more clients send, for as long as the ordinary ones run,
+2,000-letter words, 100 KB texts, 10 MB request bodies and Markdown payloads, and their outcomes are
+counted apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import random
 import socket
 import statistics
+import string
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from eval import load_questions
 
@@ -23,10 +30,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--questions", type=int, default=25)
+    parser.add_argument("--hostile", type=int, default=0, help="clients sending hostile requests meanwhile")
     parser.add_argument("--url", help="an already running page on 127.0.0.1 (default: start one)")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.questions < 1 or args.clients * args.questions > 5000:
         parser.error("--clients and --questions must be positive, at most 5000 requests in all")
+    if not 0 <= args.hostile <= 16:
+        parser.error("--hostile takes 0 to 16 clients")
     close: Callable[[], None] | None = None
     url = args.url
     if not url:
@@ -56,13 +66,36 @@ def main(argv: Sequence[str] | None = None) -> None:
             with lock:
                 latencies.append(1000 * (time.perf_counter() - started))
 
+    done = threading.Event()
+    outcomes: dict[str, list[float]] = {}
+
+    def attacker(number: int) -> None:
+        from gradio_client import Client
+
+        api = Client(url, verbose=False)
+        for i in itertools.count():
+            if done.is_set() or i >= _MAX_HOSTILE_REQUESTS:
+                return
+            kind = _HOSTILE_KINDS[(number + i) % len(_HOSTILE_KINDS)]
+            started = time.perf_counter()
+            try:
+                outcome = _hostile_request(api, url, kind)
+            except Exception as exc:  # counted as an outcome: what matters is that ordinary clients go on
+                outcome = f"{kind}: {type(exc).__name__}"
+            with lock:
+                outcomes.setdefault(outcome, []).append(1000 * (time.perf_counter() - started))
+
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
-    for thread in threads:
+    attackers = [threading.Thread(target=attacker, args=(n,)) for n in range(args.hostile)]
+    for thread in attackers + threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=600)
     elapsed = time.perf_counter() - started
+    done.set()
+    for thread in attackers:
+        thread.join(timeout=120)
     if close:
         close()
     total = args.clients * args.questions
@@ -72,6 +105,30 @@ def main(argv: Sequence[str] | None = None) -> None:
         cuts = statistics.quantiles(latencies, n=20)
         print(f"latency p50 {statistics.median(latencies):.0f} ms, p95 {cuts[18]:.0f} ms")
         print(f"throughput {len(latencies) / elapsed:.1f} answers/s")
+    for outcome, times in sorted(outcomes.items()):
+        p50, slowest = statistics.median(times), max(times)
+        print(f"hostile {outcome}: {len(times)} requests, p50 {p50:.0f} ms, max {slowest:.0f} ms")
+
+
+_HOSTILE_KINDS = ("long-word", "100-kb-text", "10-mb-body", "markdown")
+_MAX_HOSTILE_REQUESTS = 2000  # per hostile client: the loop stops by itself even if the others hang
+
+
+def _hostile_request(api: Any, url: str, kind: str) -> str:
+    """Send one hostile request; returns what happened (`kind: answered`, `kind: refused 413`…)."""
+    if kind == "10-mb-body":
+        import httpx
+
+        body = b'{"data": ["' + b"a" * 10_000_000 + b'", []], "fn_index": 0, "session_hash": "load"}'
+        response = httpx.post(f"{url}gradio_api/queue/join", content=body, timeout=60)
+        return f"{kind}: refused {response.status_code}"
+    text = {
+        "long-word": "".join(random.choices(string.ascii_lowercase, k=2000)),
+        "100-kb-text": "chantier d'insertion " * 5000,
+        "markdown": "[clic](http://127.0.0.1:9/x) ![i](http://127.0.0.1:9/i.png) $$x^2$$ " * 50,
+    }[kind]
+    history, *_ = api.predict(text, [], api_name="/respond")
+    return f"{kind}: answered" if len(history) == 2 else f"{kind}: odd history"
 
 
 def _start_server() -> tuple[str, Callable[[], None]]:
