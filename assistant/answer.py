@@ -8,10 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from corpus import Contract
-from index import MAX_QUERY_CHARS, Hit, MatchedMeasure, Searcher, SearchResult, find_codes, fold
+from index import MAX_QUERY_CHARS, Confidence, Hit, MatchedMeasure, Searcher, SearchResult, find_codes, fold
+from index import confidence as index_confidence
 
 Lang = Literal["fr", "en"]
-Confidence = Literal["high", "medium", "low", "none"]
 
 _EN = frozenset("the which what how does do is are for of and to with who young people help support about".split())
 _FR = frozenset("le la les des du pour quel quelle quels et est qui aux une un dans sur avec comment jeunes".split())
@@ -76,7 +76,7 @@ def compose_answer(
     citations = list(result.hits)
     best = None if result.abstain or not citations else citations[0]
     others = tuple(citations[1:3]) if best else ()
-    confidence = _confidence(result)
+    confidence = index_confidence(result)
     suggested = _suggested_axes(result) if result.abstain else ()
     funding = funding_block(best, contract) if best and contract else None
     answer = Answer(
@@ -167,20 +167,6 @@ def _contract(contracts: Sequence[Contract], result: SearchResult) -> Contract |
     return next((c for c in contracts if c.id == result.hits[0].contract_id), None)
 
 
-def _confidence(result: SearchResult) -> Confidence:
-    if result.abstain or not result.hits:
-        return "none"
-    if result.codes:
-        return "high"
-    if len(result.hits) == 1:
-        return "high"
-    # On the dev questions: margin >= 1.0 was right 128/128 times, 0.35-1.0 11/14, below 0.35 5/8.
-    margin = result.hits[0].score - result.hits[1].score
-    if margin >= 1.0:
-        return "high"
-    return "medium" if margin >= 0.35 else "low"
-
-
 def _suggested_axes(result: SearchResult) -> tuple[str, ...]:
     axes = dict.fromkeys(f"Axe {h.axis_number} : {h.axis_title}" for h in result.hits)
     return tuple(axes)[:3]
@@ -233,9 +219,9 @@ _TEXT: dict[Lang, dict[str, Any]] = {
             "(forme axe.priorité.objectif, ex. 5.1.3)."
         ),
         "confidence": {
-            "high": "Je suis assez sûr de cet objectif.",
-            "medium": "C'est l'objectif le plus probable, mais vérifiez les autres pistes ci-dessous.",
-            "low": "Plusieurs objectifs sont proches : je ne suis pas sûr, comparez les pistes ci-dessous.",
+            "high": "Confiance : **sûr**.",
+            "medium": "Confiance : **assez sûr** ; vérifiez aussi les autres pistes ci-dessous.",
+            "low": "Confiance : **peu sûr** ; plusieurs objectifs sont proches, comparez les pistes ci-dessous.",
             "none": "",
         },
     },
@@ -251,9 +237,9 @@ _TEXT: dict[Lang, dict[str, Any]] = {
             "Code {codes} does not exist in the contract: check the number (axis.priority.objective, e.g. 5.1.3)."
         ),
         "confidence": {
-            "high": "I am fairly confident about this objective.",
-            "medium": "This is the most likely objective, but check the other options below.",
-            "low": "Several objectives are close: I am not sure, compare the options below.",
+            "high": "Confidence: **sure**.",
+            "medium": "Confidence: **fairly sure**; check the other options below too.",
+            "low": "Confidence: **unsure**; several objectives are close, compare the options below.",
             "none": "",
         },
     },

@@ -86,8 +86,8 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
 
 
 _EMBEDDER_HELP = (
-    f"{DEFAULT_EMBEDDER} (default, multilingual, offline), minilm (bundled all-MiniLM-L6-v2), "
-    "or any sentence-transformers model name or local path"
+    f"{DEFAULT_EMBEDDER} (default: multilingual-e5-small, offline), use-multilingual (Universal Sentence Encoder), "
+    "minilm (all-MiniLM-L6-v2, English), or any sentence-transformers model name or local path"
 )
 
 

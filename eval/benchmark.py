@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus import load_contracts
-from index import MINILM_NAME, RETRIEVERS, USE_NAME, Searcher, load_embedder
+from index import E5_NAME, MINILM_NAME, RETRIEVERS, USE_NAME, Searcher, load_embedder
 
 QUESTION = "which objective covers school absenteeism?"
 
@@ -26,7 +26,7 @@ QUESTION = "which objective covers school absenteeism?"
 def main(argv: Sequence[str] | None = None) -> None:
     """Measure every embedder in its own process and print one table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--embedders", default=f"{USE_NAME},{MINILM_NAME}")
+    parser.add_argument("--embedders", default=f"{E5_NAME},{USE_NAME},{MINILM_NAME}")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--cold", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

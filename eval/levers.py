@@ -1,70 +1,59 @@
-"""The retrieval levers of the second round (issue 5), one row each, on the development and held-out parts.
+"""The retrieval levers of this round (issue 11), one row each, as shipped and source-only, dev and held-out.
 
-Run: `.venv/bin/python -m eval.levers [--embedder NAME]` (a few minutes). Every configuration gets its
-own abstention rule, fitted on dev plus the calibration requests at the same false-refusal budget
-(`eval.tune.CHOSEN_BUDGET`), so the rows compare like with like. The decisions were taken on the dev
-columns; the held-out columns are printed for the record.
+Run: `.venv/bin/python -m eval.levers` (several minutes). Every configuration gets its own abstention
+margin, fitted on dev at the same false-refusal budget (`eval.tune.CHOSEN_BUDGET`), so the rows compare
+like with like. The decisions were taken on the dev columns; the held-out columns are printed for the
+record. "Source-only" is the bundled contract stripped of its editorial fields (`corpus.source_only`).
 """
 
 from __future__ import annotations
 
 import argparse
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
-from corpus import Contract, load_contracts
-from eval.questions import load_questions
+from eval.questions import DEFAULT_QUESTIONS, SITUATIONS, load_questions
 from eval.report import evaluate
-from eval.tune import fit_abstention
-from index import DEFAULT_EMBEDDER, SearchSettings, open_searcher
+from eval.tune import both_forms, fit_abstention
+from index import USE_NAME, SearchSettings
 
-BEFORE: dict[str, object] = {
-    "spelling": False,
-    "everyday": False,
-    "summary_title": False,
-    "classifier_weight": 0.0,
-    "dense_weight": 0.4,
-}
+START: dict[str, object] = {"thesaurus": False, "dense_weight": 0.1, "classifier_weight": 0.3}
 
-# (label, settings, whether the contract's out-of-scope topics are used)
-LEVERS: list[tuple[str, dict[str, object], bool]] = [
-    ("before this round: nearest passage, dense weight 0.4", BEFORE, False),
-    ("+ spelling repair", {**BEFORE, "spelling": True}, False),
-    ("+ objective classifier (dense 0.1, classifier 0.3)", {"everyday": False, "summary_title": False}, False),
-    ("+ out-of-scope topics in the abstention", {"everyday": False, "summary_title": False}, True),
-    ("+ everyday-word list", {"summary_title": False}, True),
-    ("+ summary title counted twice (final)", {}, True),
-    ("final without spelling repair", {"spelling": False}, True),
-    ("final without the classifier (dense 0.4)", {"classifier_weight": 0.0, "dense_weight": 0.4}, True),
-    ("final without out-of-scope topics", {}, False),
+# (label, embedder, settings)
+LEVERS: list[tuple[str, str, dict[str, object]]] = [
+    ("start of the round: USE, dense 0.1, classifier 0.3", USE_NAME, START),
+    ("+ thesaurus situations attached to objectives", USE_NAME, {**START, "thesaurus": True}),
+    ("+ dense 0.3, classifier 0.3", USE_NAME, {}),
+    ("+ e5-small instead of USE (final)", "e5-small", {}),
+    ("final without the thesaurus", "e5-small", {"thesaurus": False}),
+    ("final with USE's weights of the start (dense 0.1)", "e5-small", {"dense_weight": 0.1}),
 ]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER)
-    args = parser.parse_args(argv)
-    contracts = load_contracts()
-    bare = [c.model_copy(update={"out_of_scope": ()}) for c in contracts]
-    parts = {split: load_questions(split=split) for split in ("dev", "heldout")}
-    columns = "Hit@1 / R@3 / OOS recognised / wrongly refused"
-    print(f"| configuration ({args.embedder}) | dev {columns} | held-out {columns} |")
-    print("|---|---|---|")
-    with tempfile.TemporaryDirectory() as scratch:
-        for label, settings, outside in LEVERS:
-            # without the topics the indexed texts differ: keep that index out of the user's cache
-            chosen: list[Contract] = contracts if outside else bare
-            cache = None if outside else Path(scratch)
-            searcher = open_searcher(chosen, args.embedder, SearchSettings(**settings), cache_dir=cache)  # type: ignore[arg-type]
-            searcher = fit_abstention(searcher).apply(searcher)
-            cells = []
-            for questions in parts.values():
-                m = evaluate(searcher, questions, "hybrid", label).metrics
-                cells.append(
+    parser.parse_args(argv)
+    sets = {"questions": DEFAULT_QUESTIONS, "situations": SITUATIONS}
+    parts = {(name, split): load_questions(path, split) for name, path in sets.items() for split in ("dev", "heldout")}
+    rows: dict[str, list[str]] = {name: [] for name in sets}
+    for label, embedder, settings in LEVERS:
+        searchers = both_forms(embedder, SearchSettings(**settings))  # type: ignore[arg-type]
+        fit = fit_abstention(searchers)
+        cells: dict[str, list[str]] = {name: [] for name in sets}
+        for searcher in searchers:
+            tuned = fit.apply(searcher)
+            for (name, _), questions in parts.items():
+                m = evaluate(tuned, questions, "hybrid", label).metrics
+                cells[name].append(
                     f"{m['hit@1']:.3f} / {m['recall@3']:.3f} / {m['abstain_recall']:.3f} / {m['false_refusal']:.3f}"
                 )
-            print(f"| {label} | {cells[0]} | {cells[1]} |")
+        for name in sets:
+            rows[name].append(f"| {label} | {' | '.join(cells[name])} |")
+            print(f"{name}: {rows[name][-1]}", flush=True)
+    for name in sets:
+        print(f"\n{name} (Hit@1 / R@3 / OOS recognised / wrongly refused)\n")
+        print("| configuration | as shipped, dev | as shipped, held-out | source-only, dev | source-only, held-out |")
+        print("|---|---|---|---|---|")
+        print("\n".join(rows[name]))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
+# everyday situations, application summaries and out-of-scope applications, written before any objective's
+# vocabulary was read (see eval/data/README.md)
+SITUATIONS = Path(__file__).resolve().parent / "data" / "situations.jsonl"
 Split = Literal["dev", "heldout", "all"]
 SPLITS: tuple[str, ...] = ("dev", "heldout", "all")
 

@@ -1,7 +1,8 @@
 """Retrieval over the contract: embedders, lexical and dense indexes, fusion, abstention."""
 
+from index.confidence import Confidence, confidence
 from index.dense import StaleIndexError, default_cache_dir
-from index.embedders import DEFAULT_EMBEDDER, MINILM_NAME, USE_NAME, Embedder, load_embedder
+from index.embedders import DEFAULT_EMBEDDER, E5_NAME, MINILM_NAME, USE_NAME, Embedder, load_embedder
 from index.hits import Hit, MatchedMeasure, SearchResult
 from index.searcher import (
     MAX_QUERY_CHARS,
@@ -15,10 +16,12 @@ from index.text import find_codes, fold
 
 __all__ = [
     "DEFAULT_EMBEDDER",
+    "E5_NAME",
     "MAX_QUERY_CHARS",
     "MINILM_NAME",
     "RETRIEVERS",
     "USE_NAME",
+    "Confidence",
     "Embedder",
     "Hit",
     "MatchedMeasure",
@@ -27,6 +30,7 @@ __all__ = [
     "SearchSettings",
     "Searcher",
     "StaleIndexError",
+    "confidence",
     "default_cache_dir",
     "find_codes",
     "fold",

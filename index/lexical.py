@@ -21,15 +21,18 @@ class LexicalIndex:
         texts: the documents.
         analyzer: tokenizer shared by documents and queries.
         ngram_weight: weight of the character n-gram score beside the word score.
+        length_norm: BM25's b, how much a long document's matches are discounted.
     """
 
-    def __init__(self, texts: Sequence[str], analyzer: Analyzer, *, ngram_weight: float = 0.3) -> None:
+    def __init__(
+        self, texts: Sequence[str], analyzer: Analyzer, *, ngram_weight: float = 0.3, length_norm: float = 0.75
+    ) -> None:
         if not texts:
             raise ValueError("Cannot build a lexical index over no documents")
         self._analyzer = analyzer
         self._ngram_weight = ngram_weight
-        self._words = _Bm25Table([analyzer.tokens(t) for t in texts])
-        self._grams = _Bm25Table([analyzer.ngrams(t) for t in texts])
+        self._words = _Bm25Table([analyzer.tokens(t) for t in texts], length_norm)
+        self._grams = _Bm25Table([analyzer.ngrams(t) for t in texts], length_norm)
         self.size = len(texts)
 
     def scores(self, query: str) -> np.ndarray:
@@ -54,8 +57,8 @@ class _Bm25Table:
     table is small, and a query's scores are one row gather and sum: same numbers, a fraction of the time.
     """
 
-    def __init__(self, corpus: list[list[str]]) -> None:
-        retriever = bm25s.BM25()
+    def __init__(self, corpus: list[list[str]], length_norm: float = 0.75) -> None:
+        retriever = bm25s.BM25(b=length_norm)
         retriever.index([tokens or [""] for tokens in corpus], show_progress=False)
         stored = retriever.scores
         table = np.zeros((len(retriever.vocab_dict), stored["num_docs"]), dtype=np.float32)

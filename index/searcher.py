@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -23,7 +22,7 @@ from index.lexical import LexicalIndex
 from index.passages import Passage, build_passages, objective_documents
 from index.spelling import SpellingFixer
 from index.text import Analyzer, find_codes, fold, load_everyday, summary_title
-from index.thesaurus import assign_concepts, load_thesaurus
+from index.thesaurus import assign_concepts, load_out_of_scope, load_thesaurus
 from index.vectors import VectorCache
 
 logger = logging.getLogger(__name__)
@@ -32,6 +31,11 @@ Retriever = Literal["lexical", "dense", "hybrid"]
 RETRIEVERS: tuple[Retriever, ...] = get_args(Retriever)
 Fusion = Literal["weighted", "rrf"]
 MAX_QUERY_CHARS = 2000
+# Per embedder (cosine scales differ between models, not between contracts), fitted by `python -m eval.tune`
+# on the development questions, the bundled contract and its source-only form together, at a 2% budget of
+# in-scope questions refused. About zero: refuse when an out-of-scope request is as close as the contract.
+ABSTAIN_MARGIN: dict[str, float] = {"e5-small": 0.004, "use-multilingual": 0.011}
+ABSTAIN_MARGIN_DEFAULT = 0.0
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,11 @@ class SearchSettings:
 
     retriever: Retriever = "hybrid"
     fusion: Fusion = "weighted"
-    dense_weight: float = 0.1  # nearest-passage cosine
+    dense_weight: float = 0.3  # nearest-passage cosine
     classifier_weight: float = 0.3  # objective classifier over the same embeddings; lexical gets the rest
     rrf_k: int = 60
     ngram_weight: float = 1.0
+    bm25_b: float = 0.75  # BM25 length normalisation of the objective documents
     enriched: bool = True
     everyday: bool = True  # translate everyday words (boulot, ados…) into the contract's words, lexical side
     summary_title: bool = True  # a summary's title ("Maraude de nuit : …") counts twice, lexical and dense
@@ -51,16 +56,15 @@ class SearchSettings:
     # the domain thesaurus (index/data/thesaurus-fr.yaml): its everyday situations are attached, when the
     # index is built, to the objectives whose own text the concept's terms match, and indexed with them
     thesaurus: bool = True
-    # Abstention, fitted by `python -m eval.tune` on the dev questions plus eval/data/calibration_oos.txt.
-    # hybrid: refuse when dense_top + abstain_lexical_weight * log(1 + lexical_top)
-    #   + abstain_outside_weight * outside_top < abstain_threshold, where outside_top is the cosine of the
-    #   question with the closest of the contract's out-of-scope topics
-    abstain_lexical_weight: float = 2.932
-    abstain_outside_weight: float = -1.442
-    abstain_threshold: float = 5.369
-    # single retrievers: refuse below these (dense cosine; log(1 + lexical score))
-    abstain_dense_alone: float = 0.305
-    abstain_lexical_alone: float = 1.781
+    # Abstention (`python -m eval.tune`, dev questions only): refuse when the question is not at least
+    # abstain_margin closer (cosine) to the contract's closest passage than to the closest request no
+    # contrat de ville covers (index/data/out-of-scope-fr.yaml, plus the contract's own list if it has one).
+    # Both cosines come from the same model, so the rule needs no calibration per contract; the margin
+    # depends on the embedder's scale only (None: ABSTAIN_MARGIN for the embedder).
+    abstain_margin: float | None = None
+    # the lexical retriever alone has no embeddings: refuse when its best objectives' text holds less
+    # than this share of the question's stems
+    abstain_coverage: float = 0.167
 
     def __post_init__(self) -> None:
         if self.retriever not in RETRIEVERS:
@@ -118,8 +122,13 @@ class Searcher:
         concepts = load_thesaurus() if self.settings.thesaurus else []
         attached = assign_concepts(concepts, objective_documents(contracts, enriched=False), self._analyzer)
         documents = objective_documents(contracts, enriched=self.settings.enriched, situations=attached)
+        # each objective's stems, to say how much of a question its text covers (a scale-free feature)
+        self._document_stems = [frozenset(self._analyzer.tokens(documents[key])) for key in self._keys]
         self._lexical = LexicalIndex(
-            [documents[key] for key in self._keys], self._analyzer, ngram_weight=self.settings.ngram_weight
+            [documents[key] for key in self._keys],
+            self._analyzer,
+            ngram_weight=self.settings.ngram_weight,
+            length_norm=self.settings.bm25_b,
         )
         self._passages = build_passages(contracts, enriched=self.settings.enriched, situations=attached)
         self._passage_owner = np.array([self._position[(p.contract_id, p.code)] for p in self._passages])
@@ -140,7 +149,8 @@ class Searcher:
         self._outside: np.ndarray | None = None  # embeddings of the topics the contracts do not cover
         if embedder is not None:
             # the out-of-scope topics are embedded with the passages, after them, to be saved with them
-            outside = [topic for c in contracts for topic in c.out_of_scope]
+            # requests no contrat de ville covers (shipped with the index) and the contract's own, if any
+            outside = [*load_out_of_scope(), *(topic for c in contracts for topic in c.out_of_scope)]
             texts = [p.text for p in self._passages] + outside
             # the passages' own text, not just the contract: a change in how passages are built is a change too
             corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
@@ -165,7 +175,7 @@ class Searcher:
     def with_settings(self, **changes: object) -> Searcher:
         """A searcher sharing this one's indexes with other fusion or abstention settings."""
         settings = replace(self.settings, **changes)  # type: ignore[arg-type]
-        for name in ("enriched", "ngram_weight", "everyday", "thesaurus"):
+        for name in ("enriched", "ngram_weight", "everyday", "thesaurus", "bm25_b"):
             if getattr(settings, name) != getattr(self.settings, name):
                 raise ValueError(f"{name} changes the indexes: build a new Searcher")
         clone = object.__new__(Searcher)
@@ -288,6 +298,8 @@ class Searcher:
             "lexical_top": float(lexical.max()),
             "dense_top": float(dense.max()) if dense is not None else 0.0,
             "outside_top": outside_top,
+            "coverage": self._coverage(lexical_text, fused),
+            "words": float(len(self._analyzer.tokens(query))),
         }
         abstain = not known and self._abstains(signals, retriever)
         if known:
@@ -310,6 +322,14 @@ class Searcher:
         )
         return SearchResult(query, hits, abstain, known, unknown, signals=signals)
 
+    def _coverage(self, text: str, fused: np.ndarray) -> float:
+        """Share of the question's stems found in the text of one of its three best objectives."""
+        stems = set(self._analyzer.query_tokens(text))
+        if not stems:
+            return 0.0
+        best = np.argsort(-fused, kind="stable")[:3]
+        return max(len(stems & self._document_stems[int(i)]) / len(stems) for i in best)
+
     def _aggregate(self, passage_scores: np.ndarray) -> np.ndarray:
         return np.maximum.reduceat(passage_scores.astype(np.float64), self._segment_starts)
 
@@ -329,14 +349,17 @@ class Searcher:
         return weighted_fusion([scores for scores, _ in kept], [w for _, w in kept])
 
     def _abstains(self, signals: dict[str, float], retriever: Retriever) -> bool:
-        settings = self.settings
         if retriever == "lexical":
-            return math.log1p(signals["lexical_top"]) < settings.abstain_lexical_alone
-        if retriever == "dense":
-            return signals["dense_top"] < settings.abstain_dense_alone
-        evidence = signals["dense_top"] + settings.abstain_lexical_weight * math.log1p(signals["lexical_top"])
-        evidence += settings.abstain_outside_weight * signals.get("outside_top", 0.0)
-        return evidence < settings.abstain_threshold
+            return signals["coverage"] < self.settings.abstain_coverage
+        return signals["dense_top"] - signals["outside_top"] < self.abstain_margin
+
+    @property
+    def abstain_margin(self) -> float:
+        """The margin of the abstention rule in force (the setting, else the embedder's default)."""
+        if self.settings.abstain_margin is not None:
+            return self.settings.abstain_margin
+        name = self.embedder.name if self.embedder is not None else ""
+        return ABSTAIN_MARGIN.get(name, ABSTAIN_MARGIN_DEFAULT)
 
     def _hit(
         self,

@@ -19,6 +19,7 @@ import yaml
 from index.text import Analyzer
 
 THESAURUS = Path(__file__).resolve().parent / "data" / "thesaurus-fr.yaml"
+OUT_OF_SCOPE = Path(__file__).resolve().parent / "data" / "out-of-scope-fr.yaml"
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,23 @@ def assign_concepts(
             if scores[position] >= closeness * scores[best]:
                 attached.setdefault(keys[int(position)], []).extend(concept.situations)
     return attached
+
+
+def load_out_of_scope(path: Path = OUT_OF_SCOPE) -> list[str]:
+    """The generic out-of-scope requests (every kind of service's list, flattened).
+
+    Raises:
+        ValueError: the file is unreadable or not a mapping of kinds to lists of texts.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: cannot read the out-of-scope requests: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected `kind of service:` keys, each with a list of requests")
+    requests: list[str] = []
+    for kind, items in data.items():
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+            raise ValueError(f"{path}: {kind}: expected a list of non-empty texts")
+        requests.extend(i.strip() for i in items)
+    return requests

@@ -15,6 +15,6 @@ def caph() -> Contract:
 
 
 @pytest.fixture(scope="session")
-def use_searcher(caph: Contract, tmp_path_factory: pytest.TempPathFactory) -> Searcher:
-    """The real default searcher (multilingual USE), its index built once in a temporary cache."""
+def default_searcher(caph: Contract, tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    """The real default searcher (multilingual e5-small), its index built once in a temporary cache."""
     return open_searcher([caph], DEFAULT_EMBEDDER, cache_dir=tmp_path_factory.mktemp("cache"))

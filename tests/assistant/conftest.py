@@ -21,11 +21,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(use_searcher: Searcher, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def server(default_searcher: Searcher, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """URL of a launched chat page and the path of its feedback database."""
     db = tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"
     settings = Settings(port=_free_port(), feedback_db=db)
-    app = build_app(use_searcher, FeedbackStore(db))
+    app = build_app(default_searcher, FeedbackStore(db))
     launch(app, settings, block=False)
     yield f"http://127.0.0.1:{settings.port}/", db
     app.close()

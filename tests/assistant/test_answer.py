@@ -6,9 +6,9 @@ from assistant.answer import compose_answer, detect_language
 from index import Searcher
 
 
-def test_cites_the_right_objective_with_its_path(use_searcher: Searcher) -> None:
+def test_cites_the_right_objective_with_its_path(default_searcher: Searcher) -> None:
     """The best objective is named with its code in bold, title and axis › priority › objective path."""
-    answer = compose_answer("les jeunes qui sechent les cours", [], use_searcher)
+    answer = compose_answer("les jeunes qui sechent les cours", [], default_searcher)
     assert answer.best is not None and answer.best.code == "5.1.3"
     assert "**5.1.3**" in answer.text
     assert "Axe 5 (apprentissages) › Priorité 5.1 (Prévenir et réduire le décrochage scolaire) › Objectif 5.1.3" in (
@@ -18,9 +18,9 @@ def test_cites_the_right_objective_with_its_path(use_searcher: Searcher) -> None
     assert answer.lang == "fr" and "Objectif le plus adapté" in answer.text
 
 
-def test_funding_block_is_ready_to_paste(use_searcher: Searcher) -> None:
+def test_funding_block_is_ready_to_paste(default_searcher: Searcher) -> None:
     """The block names the contract and period, the full axis, priority and objective titles, and measures."""
-    answer = compose_answer("chantier d'insertion", [], use_searcher)
+    answer = compose_answer("chantier d'insertion", [], default_searcher)
     block = answer.funding_block or ""
     assert "Période : 2015-2023" in block
     assert "Axe 2 : insertion - emploi" in block
@@ -29,54 +29,54 @@ def test_funding_block_is_ready_to_paste(use_searcher: Searcher) -> None:
     assert "\n- " in block
 
 
-def test_out_of_scope_abstains_and_suggests_axes(use_searcher: Searcher) -> None:
+def test_out_of_scope_abstains_and_suggests_axes(default_searcher: Searcher) -> None:
     """Nothing is forced: no best objective, a plain refusal and axes to browse."""
-    answer = compose_answer("subvention pour refaire la toiture de l'église", [], use_searcher)
+    answer = compose_answer("subvention pour refaire la toiture de l'église", [], default_searcher)
     assert answer.abstain and answer.best is None and answer.funding_block is None
     assert "Aucun objectif du contrat de ville ne semble couvrir" in answer.text
     assert answer.suggested_axes and answer.suggested_axes[0].startswith("Axe ")
 
 
-def test_follow_up_uses_the_conversation(use_searcher: Searcher) -> None:
+def test_follow_up_uses_the_conversation(default_searcher: Searcher) -> None:
     """A short follow-up is read with the previous question."""
     first = "prévention de l'alcool chez les jeunes"
-    answer = compose_answer("et pour les adolescents ?", [first], use_searcher)
+    answer = compose_answer("et pour les adolescents ?", [first], default_searcher)
     assert first in answer.query
     assert answer.best is not None and answer.best.code == "3.2.4"
 
 
-def test_follow_up_towards_an_axis(use_searcher: Searcher) -> None:
+def test_follow_up_towards_an_axis(default_searcher: Searcher) -> None:
     """'plutôt côté santé' keeps the subject and moves the answer to the health axis."""
-    answer = compose_answer("plutôt côté santé", ["les enfants qui dorment mal et arrivent fatigués"], use_searcher)
+    answer = compose_answer("plutôt côté santé", ["les enfants qui dorment mal et arrivent fatigués"], default_searcher)
     assert answer.best is not None and answer.best.axis_number == 3
 
 
-def test_english_question_gets_an_english_answer(use_searcher: Searcher) -> None:
+def test_english_question_gets_an_english_answer(default_searcher: Searcher) -> None:
     """An English question is answered in English, still citing 5.1.3."""
-    answer = compose_answer("which objective covers school absenteeism?", [], use_searcher)
+    answer = compose_answer("which objective covers school absenteeism?", [], default_searcher)
     assert answer.lang == "en"
     assert answer.best is not None and answer.best.code == "5.1.3"
     assert "Best matching objective" in answer.text
 
 
-def test_uncertain_placement_is_shown(use_searcher: Searcher) -> None:
+def test_uncertain_placement_is_shown(default_searcher: Searcher) -> None:
     """A measure whose placement the source leaves open is shown with its other candidate code."""
-    answer = compose_answer("cellules de veille locales sur le logement", [], use_searcher)
+    answer = compose_answer("cellules de veille locales sur le logement", [], default_searcher)
     assert "pourrait aussi relever de" in answer.text
 
 
-def test_unknown_code_and_empty_questions(use_searcher: Searcher) -> None:
+def test_unknown_code_and_empty_questions(default_searcher: Searcher) -> None:
     """An unknown code is named; empty, blank or emoji-only questions get guidance, not an error."""
-    unknown = compose_answer("objectif 9.9.9", [], use_searcher)
+    unknown = compose_answer("objectif 9.9.9", [], default_searcher)
     assert unknown.best is None and "9.9.9 n'existe pas" in unknown.text
     for empty in ["", "   ", "🙂🙂"]:
-        answer = compose_answer(empty, [], use_searcher)
+        answer = compose_answer(empty, [], default_searcher)
         assert answer.best is None and "Posez une question" in answer.text
 
 
-def test_huge_question_is_cut_with_a_notice(use_searcher: Searcher) -> None:
+def test_huge_question_is_cut_with_a_notice(default_searcher: Searcher) -> None:
     """A 100,000-character question is answered from its beginning with a notice."""
-    answer = compose_answer("aide aux devoirs " * 6000, [], use_searcher)
+    answer = compose_answer("aide aux devoirs " * 6000, [], default_searcher)
     assert "seuls les 2000 premiers caractères" in answer.text
     assert answer.best is not None and answer.best.code == "5.2.2"
 
@@ -88,8 +88,8 @@ def test_detect_language() -> None:
     assert detect_language("CLAS") == "fr"
 
 
-def test_repaired_spelling_is_shown(use_searcher: Searcher) -> None:
+def test_repaired_spelling_is_shown(default_searcher: Searcher) -> None:
     """The user sees how a misspelt word was read, so a wrong repair can be noticed."""
-    answer = compose_answer("chantier d'insersion espace vert", [], use_searcher)
+    answer = compose_answer("chantier d'insersion espace vert", [], default_searcher)
     assert "Lu comme : « insersion » → « insertion »." in answer.text
     assert answer.best is not None and answer.best.code == "2.1.1"

@@ -84,7 +84,7 @@ def _text(content: Any) -> str:
     return str(content)
 
 
-def test_busy_port_is_a_clear_error(server: tuple[str, Path], use_searcher: Any, tmp_path: Path) -> None:
+def test_busy_port_is_a_clear_error(server: tuple[str, Path], default_searcher: Any, tmp_path: Path) -> None:
     """Starting a second page on a taken port fails with a message naming the port and the fix."""
     from assistant.app import build_app, launch
     from assistant.settings import Settings
@@ -92,4 +92,4 @@ def test_busy_port_is_a_clear_error(server: tuple[str, Path], use_searcher: Any,
     port = int(server[0].rstrip("/").rsplit(":", 1)[1])
     settings = Settings(port=port, feedback_db=tmp_path / "f.sqlite3")
     with pytest.raises(OSError, match=f"127.0.0.1:{port}.*--port or CDV_PORT"):
-        launch(build_app(use_searcher, FeedbackStore(settings.feedback_db)), settings, block=False)
+        launch(build_app(default_searcher, FeedbackStore(settings.feedback_db)), settings, block=False)

@@ -14,9 +14,9 @@ MAX_FALSE_REFUSAL = 0.03
 
 
 @pytest.mark.slow
-def test_heldout_floor(use_searcher: Searcher) -> None:
+def test_heldout_floor(default_searcher: Searcher) -> None:
     """The default hybrid search keeps its held-out Hit@1, Recall@3, MRR and abstention."""
-    report = evaluate(use_searcher, load_questions(split="heldout"), "hybrid", "hybrid")
+    report = evaluate(default_searcher, load_questions(split="heldout"), "hybrid", "hybrid")
     below = {name: report.metrics[name] for name, floor in FLOOR.items() if report.metrics[name] < floor}
     assert below == {}, f"below the floor {FLOOR}: {below}"
     assert report.metrics["false_refusal"] <= MAX_FALSE_REFUSAL

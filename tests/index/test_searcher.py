@@ -124,17 +124,18 @@ def test_contracts_are_kept_apart(caph: Contract, tmp_path: Path) -> None:
 
 
 def test_question_near_an_out_of_scope_topic_is_refused(caph: Contract, tmp_path: Path) -> None:
-    """The contract's out-of-scope topics weigh against answering: the same question is refused when
-    a listed topic is close to it, and answered when the list is empty."""
-    topic = caph.model_copy(update={"out_of_scope": ("commerce et entreprise de la zone industrielle",)})
+    """A question is refused when an out-of-scope request is as close to it as the contract is: the same
+    question is refused when the contract lists a topic just like it, and answered when it does not (the
+    generic out-of-scope requests shipped with the index are further away)."""
+    topic = caph.model_copy(update={"out_of_scope": ("chantier d'insertion et emploi de la zone industrielle",)})
     without = caph.model_copy(update={"out_of_scope": ()})
-    settings = SearchSettings(abstain_outside_weight=-20.0)
-    question = "commerce entreprise"
+    settings = SearchSettings(abstain_margin=0.01)
+    question = "chantier insertion emploi"
     near = Searcher([topic], FakeEmbedder(), settings, cache_dir=tmp_path).search(question)
     alone = Searcher([without], FakeEmbedder(), settings, cache_dir=tmp_path).search(question)
-    assert near.signals["outside_top"] > 0.9
+    assert near.signals["outside_top"] > 0.9 and near.signals["outside_top"] >= near.signals["dense_top"]
     assert near.abstain
-    assert alone.signals["outside_top"] == 0.0
+    assert alone.signals["outside_top"] < alone.signals["dense_top"]
     assert not alone.abstain
     assert near.hits[0].code == alone.hits[0].code  # the topics change the refusal, not the ranking
 
@@ -156,6 +157,6 @@ def test_summary_title_weighs_like_the_rest(searcher: Searcher) -> None:
     )
     titled = searcher.search(summary, k=3)
     untitled = searcher.with_settings(summary_title=False).search(summary, k=3)
-    assert [h.axis_number for h in titled.hits] == [3, 3, 3]
     assert titled.hits[0].code == untitled.hits[0].code == "3.2.4"
-    assert [h.axis_number for h in untitled.hits] != [3, 3, 3]
+    on_theme = [sum(h.axis_number == 3 for h in result.hits) for result in (titled, untitled)]
+    assert on_theme[0] > on_theme[1]
