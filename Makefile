@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test install browser lint typecheck pytest index eval bench clean
+.PHONY: chat test install browser lint typecheck pytest index eval bench lock clean
 
 chat: install
 	$(BIN)/cdv chat
@@ -13,11 +13,18 @@ test: install browser lint typecheck pytest
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the files of requirements.lock (versions and hashes), then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Regenerate requirements.lock after changing the dependencies in pyproject.toml.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python .ci/lock.py > requirements.lock.new && mv requirements.lock.new requirements.lock
 
 # The browser test drives Debian's Chromium (Playwright's own browser download does not work offline).
 browser:
