@@ -123,12 +123,20 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                 history += [{"role": "user", "content": shown}, {"role": "assistant", "content": _TOO_SLOW}]
                 return history, _empty_sources(), "", None, ""
             history += [{"role": "user", "content": shown}, {"role": "assistant", "content": answer.text}]
-            state = {"question": answer.query or message, "codes": list(answer.cited_codes)}
+            state = {"question": answer.query or message, "typed": message, "codes": list(answer.cited_codes)}
             return history, sources_html(answer, searcher.contracts), answer.funding_block or "", state, ""
 
-        question.submit(
+        answered = question.submit(
             respond, [question, chatbot, last], [chatbot, sources, funding, last, question], api_name="respond"
         )
+
+        def reset_feedback() -> tuple[Any, ...]:
+            # a new answer gets a fresh form: no thumb, code or "Merci" left from the previous one
+            return None, "", "", ""
+
+        answered.then(reset_feedback, None, [rating, correct, comment, status], api_visibility="private")
+
+        known_codes = {o.code for c in searcher.contracts for _, _, o in c.objectives()}
 
         def save_feedback(choice: str | None, code: str, text: str, state: dict[str, Any] | None) -> str:
             if not state:
@@ -145,6 +153,8 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     vote,
                     comment=text,
                     correct_code=code if vote == -1 else None,
+                    typed=str(state.get("typed") or "")[:MAX_FEEDBACK_CHARS] or None,
+                    known_codes=known_codes,
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 return f"Avis non enregistré : {html.escape(str(exc))}"
@@ -198,6 +208,7 @@ def _launch(app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None, bl
 
     app.launch(
         app_kwargs={"middleware": [Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)]},
+        footer_links=[],  # Gradio's footer is in English and points to tools users do not need
         server_name=settings.host,
         server_port=settings.port,
         share=False,

@@ -7,7 +7,7 @@ import logging
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +24,13 @@ CREATE TABLE IF NOT EXISTS feedback (
     cited_codes TEXT NOT NULL,
     rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
     comment TEXT NOT NULL DEFAULT '',
-    correct_code TEXT
+    correct_code TEXT,
+    typed TEXT
 )
 """
+# databases written before the `typed` column (the question as the user typed it; `question` is what was
+# searched, which for a follow-up includes the earlier question) get it on first open
+MIGRATIONS = ("ALTER TABLE feedback ADD COLUMN typed TEXT",)
 MAX_TEXT = 5000
 BUSY_TIMEOUT_SECONDS = 10  # how long a vote waits for another writer before saying the base is busy
 
@@ -42,6 +46,7 @@ class Feedback:
     rating: int
     comment: str
     correct_code: str | None
+    typed: str | None = None
 
 
 class FeedbackStore:
@@ -85,26 +90,35 @@ class FeedbackStore:
         *,
         comment: str = "",
         correct_code: str | None = None,
+        typed: str | None = None,
+        known_codes: Collection[str] | None = None,
     ) -> int:
         """Store one vote and return its id; it is on disk when this returns.
 
+        Args:
+            question: what was searched; `typed`, what the user typed (they differ for a follow-up).
+            known_codes: the codes of the contract; a correction to any other code is refused.
+
         Raises:
-            ValueError: rating not ±1, empty question, or a correct code that is not a code.
+            ValueError: rating not ±1, empty question, or a correct code that is not a code of the contract
+                (the messages are in French: the page shows them).
         """
         if rating not in (-1, 1):
-            raise ValueError(f"rating must be 1 (thumbs up) or -1 (thumbs down), got {rating}")
+            raise ValueError(f"la note doit valoir 1 (👍) ou -1 (👎), pas {rating}")
         if not question.strip():
-            raise ValueError("Feedback needs the question it is about")
+            raise ValueError("l'avis doit porter sur une question")
         code = None
         if correct_code and correct_code.strip():
             codes = find_codes(correct_code)
             if not codes:
-                raise ValueError(f"{correct_code!r} is not an objective code (expected e.g. 5.1.3)")
+                raise ValueError(f"« {correct_code[:50]} » n'est pas un code d'objectif (forme attendue : 5.1.3)")
             code = codes[0]
+            if known_codes is not None and code not in known_codes:
+                raise ValueError(f"le code {code} n'existe pas dans le contrat (vérifiez le numéro, ex. 5.1.3)")
         with self._connect() as db:
             cursor = db.execute(
-                "INSERT INTO feedback (created_at, question, cited_codes, rating, comment, correct_code)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (created_at, question, cited_codes, rating, comment, correct_code, typed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     time.time(),
                     question[:MAX_TEXT],
@@ -112,6 +126,7 @@ class FeedbackStore:
                     rating,
                     comment.strip()[:MAX_TEXT],
                     code,
+                    typed[:MAX_TEXT] if typed else None,
                 ),
             )
             return int(cursor.lastrowid or 0)
@@ -120,16 +135,17 @@ class FeedbackStore:
         """Every stored vote, oldest first."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT id, created_at, question, cited_codes, rating, comment, correct_code FROM feedback ORDER BY id"
+                "SELECT id, created_at, question, cited_codes, rating, comment, correct_code, typed"
+                " FROM feedback ORDER BY id"
             ).fetchall()
-        return [Feedback(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6]) for r in rows]
+        return [Feedback(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6], r[7]) for r in rows]
 
     def export_corrections(self) -> list[dict[str, object]]:
         """Thumbs-down votes with a corrected code, as questions in the evaluation format."""
         return [
             {
                 "id": f"feedback-{f.id}",
-                "question": f.question,
+                "question": f.typed or f.question,  # what the user typed, as a new evaluation question
                 "gold": [f.correct_code],
                 "style": "feedback",
                 "lang": "fr",
@@ -142,6 +158,10 @@ class FeedbackStore:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
+            if "typed" not in columns:
+                for statement in MIGRATIONS:
+                    db.execute(statement)
             db.execute("SELECT count(*) FROM feedback").fetchone()
 
     @contextmanager

@@ -33,11 +33,11 @@ def test_votes_are_stored_and_exported(tmp_path: Path) -> None:
 def test_bad_votes_are_refused(tmp_path: Path) -> None:
     """A rating other than ±1, an empty question or a non-code correction is refused with a message."""
     store = FeedbackStore(tmp_path / "fb.sqlite3")
-    with pytest.raises(ValueError, match="rating must be"):
+    with pytest.raises(ValueError, match="la note doit valoir"):
         store.add("q", [], 0)
-    with pytest.raises(ValueError, match="needs the question"):
+    with pytest.raises(ValueError, match="doit porter sur une question"):
         store.add(" ", [], 1)
-    with pytest.raises(ValueError, match="not an objective code"):
+    with pytest.raises(ValueError, match=r"pas un code d.objectif"):
         store.add("q", [], -1, correct_code="le bon")
     assert store.all() == []
 
@@ -144,3 +144,37 @@ def test_export_reads_without_writing(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.DatabaseError):
         FeedbackStore(path, read_only=True).export_corrections()
     assert path.is_file() and not list(tmp_path.glob("*.corrupt-*"))
+
+
+def test_a_correction_must_be_a_code_of_the_contract(tmp_path: Path) -> None:
+    """A thumbs-down correcting to a code the contract does not have (9.9.9) is refused, in French."""
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    with pytest.raises(ValueError, match=r"9\.9\.9 n'existe pas"):
+        store.add("aide aux devoirs", ["5.1.2"], -1, correct_code="9.9.9", known_codes={"5.1.2", "5.2.2"})
+    store.add("aide aux devoirs", ["5.1.2"], -1, correct_code="5.2.2", known_codes={"5.1.2", "5.2.2"})
+    assert [f.correct_code for f in store.all()] == ["5.2.2"]
+
+
+def test_export_uses_what_the_user_typed(tmp_path: Path) -> None:
+    """For a follow-up the searched text includes the earlier question: the export keeps the typed one."""
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    store.add("aide aux devoirs et pour les ados ?", ["5.2.2"], -1, correct_code="5.1.2", typed="et pour les ados ?")
+    row = store.all()[0]
+    assert (row.question, row.typed) == ("aide aux devoirs et pour les ados ?", "et pour les ados ?")
+    assert store.export_corrections()[0]["question"] == "et pour les ados ?"
+
+
+def test_an_older_database_gets_the_typed_column(tmp_path: Path) -> None:
+    """A database written before the `typed` column opens, keeps its rows and stores the new field."""
+    path = tmp_path / "fb.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL, question TEXT"
+            " NOT NULL, cited_codes TEXT NOT NULL, rating INTEGER NOT NULL CHECK (rating IN (-1, 1)), comment TEXT"
+            " NOT NULL DEFAULT '', correct_code TEXT)"
+        )
+        db.execute("INSERT INTO feedback VALUES (1, 0, 'ancienne', '[]', 1, '', NULL)")
+    db.close()
+    store = FeedbackStore(path)
+    store.add("nouvelle", ["5.1.3"], 1, typed="nouvelle")
+    assert [(f.question, f.typed) for f in store.all()] == [("ancienne", None), ("nouvelle", "nouvelle")]
