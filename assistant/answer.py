@@ -15,6 +15,8 @@ Lang = Literal["fr", "en"]
 
 _EN = frozenset("the which what how does do is are for of and to with who young people help support about".split())
 _FR = frozenset("le la les des du pour quel quelle quels et est qui aux une un dans sur avec comment jeunes".split())
+_SHORT = 3  # content words: a question this short may lean on the conversation
+_FOLLOW_UPS = 3  # follow-ups kept after the topic's question
 _FOLLOW_UP_STARTS = ("et ", "and ", "plutot", "rather", "what about", "aussi", "also", "ou bien", "mais ")
 # words that steer a follow-up towards one axis ("plutôt côté santé")
 AXIS_HINTS: dict[int, tuple[str, ...]] = {
@@ -65,8 +67,9 @@ def compose_answer(
         # cut before anything else reads the text: every later step then costs a bounded amount
         notices.append(_TRUNCATED[lang].format(n=MAX_QUERY_CHARS))
         stripped = stripped[:MAX_QUERY_CHARS]
-    query, axis = _with_context(stripped, history)
-    result = searcher.search(query, k=4, axis=axis, contract=contract_id)
+    query, axis, result = _with_context(stripped, history, searcher, contract_id)
+    if result is None:
+        result = searcher.search(query, k=4, axis=axis, contract=contract_id)
     if axis is not None and not result.hits:
         result = searcher.search(query, k=4, contract=contract_id)
     if result.corrections:
@@ -105,10 +108,11 @@ def detect_language(text: str) -> Lang:
 
 
 def funding_block(best: Hit, contract: Contract) -> str:
-    """A ready-to-paste block for a funding application (always in French, like the application)."""
+    """A ready-to-paste block for a funding application (always in French, like the application): the
+    contract as people name it, then axis, priority, objective and the matching measures, in plain text."""
+    name = contract.name or f"{contract.title} ({contract.period.label()})"
     lines = [
-        f"{contract.title} — {contract.territory}",
-        f"Période : {contract.period.label()} (contrat {contract.id})",
+        name,
         f"Axe {best.axis_number} : {best.axis_title}",
         f"Priorité {best.axis_number}.{best.priority_number} : {best.priority_title}",
         f"Objectif opérationnel {best.code} : {best.title}",
@@ -147,18 +151,41 @@ def render_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def _with_context(question: str, history: Sequence[str]) -> tuple[str, int | None]:
+def _with_context(
+    question: str, history: Sequence[str], searcher: Searcher, contract_id: str | None
+) -> tuple[str, int | None, SearchResult | None]:
+    """The text to search for `question` in this conversation, the axis a follow-up steers to, and the
+    search already made for the question alone when that settled it.
+
+    A question is read on its own unless it says it follows up ("et pour les ados ?", "plutôt côté
+    santé") or, short, it finds nothing sure on its own. A follow-up is searched with the conversation's
+    topic: the last question that was not itself a follow-up, and the follow-ups since (the last three).
+    """
     if not history or find_codes(question):
-        return question, None
+        return question, None, None
     folded = fold(question)
-    content = [w for w in folded.replace("?", " ").split() if len(w) > 3]
-    follow_up = folded.startswith(_FOLLOW_UP_STARTS) or len(content) <= 2
-    if not follow_up:
-        return question, None
+    if not folded.startswith(_FOLLOW_UP_STARTS):
+        alone = searcher.search(question, k=4, contract=contract_id)
+        content = [w for w in folded.replace("?", " ").split() if len(w) > 3]
+        if len(content) > _SHORT or (not alone.abstain and index_confidence(alone) != "low"):
+            return question, None, alone  # a new topic, or a whole question: no gluing
     axis = next((n for n, hints in AXIS_HINTS.items() if any(h in folded for h in hints)), None)
+    topic = _topic(history)
     # the search reads MAX_QUERY_CHARS at most: the new question must fit whole
-    earlier = history[-1].strip()[: max(0, MAX_QUERY_CHARS - len(question) - 1)]
-    return f"{earlier} {question}".strip(), axis
+    earlier = " ".join(topic)[: max(0, MAX_QUERY_CHARS - len(question) - 1)]
+    return f"{earlier} {question}".strip(), axis, None
+
+
+def _topic(history: Sequence[str]) -> list[str]:
+    """The conversation's current topic: the last question that was not a follow-up, and those since."""
+    chain: list[str] = []
+    for earlier in reversed(history[-(_FOLLOW_UPS + 1) :]):
+        chain.insert(0, earlier.strip())
+        folded = fold(earlier)
+        content = [w for w in folded.replace("?", " ").split() if len(w) > 3]
+        if not folded.startswith(_FOLLOW_UP_STARTS) and len(content) > _SHORT - 1:
+            break
+    return chain
 
 
 def _contract(contracts: Sequence[Contract], result: SearchResult) -> Contract | None:
@@ -211,7 +238,7 @@ _TEXT: dict[Lang, dict[str, Any]] = {
         "measures": "Mesures du contrat qui correspondent :",
         "others": "Autres objectifs possibles :",
         "why": "car",
-        "funding": "Le bloc « Pour votre dossier » ci-contre est prêt à copier dans votre demande de subvention.",
+        "funding": "Le texte « Pour votre dossier » est prêt à copier dans votre demande de subvention.",
         "abstain": "Aucun objectif du contrat de ville ne semble couvrir cette demande.",
         "browse": "Axes les plus proches, à parcourir dans l'onglet « Parcourir » :",
         "unknown": (
@@ -230,7 +257,7 @@ _TEXT: dict[Lang, dict[str, Any]] = {
         "measures": "Matching measures of the contract (quoted in French):",
         "others": "Other possible objectives:",
         "why": "because of",
-        "funding": "The “Pour votre dossier” block is ready to paste into the (French) funding application.",
+        "funding": "The “Pour votre dossier” text is ready to paste into the (French) funding application.",
         "abstain": "No objective of the contract seems to cover this request.",
         "browse": "Closest axes, to browse in the “Parcourir” tab:",
         "unknown": (

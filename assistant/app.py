@@ -42,6 +42,23 @@ EXAMPLES = [
     "marchands de sommeil",
 ]
 ALL_AXES = "Tous les axes"
+# After an answer: scroll the chat so that the question and the start of the answer (the cited code and
+# its title) are in view, not its end; on a phone, also bring the chat itself into view.
+SHOW_ANSWER = """
+async () => {
+  await new Promise((done) => setTimeout(done, 80));
+  const wrap = document.querySelector('#chat .bubble-wrap');
+  const answers = document.querySelectorAll('#chat .message-row.bot-row');
+  if (!wrap || !answers.length) return;
+  const answer = answers[answers.length - 1];
+  const asked = answer.previousElementSibling;
+  const target = asked && asked.classList.contains('user-row') ? asked : answer;
+  wrap.scrollTop += target.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8;
+  const chat = document.querySelector('#chat');
+  const top = chat.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight / 2) chat.scrollIntoView({block: 'start'});
+}
+"""
 CSS = """
 .cdv-card {border:1px solid #d0d7de; border-radius:8px; padding:10px 12px; margin-bottom:10px;}
 .cdv-card h4 {margin:0 0 4px 0;}
@@ -64,7 +81,15 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             with gr.Row():
                 with gr.Column(scale=3):
                     # no math rendering: `$$…$$` typed by a user is shown as typed
-                    chatbot = gr.Chatbot(label="Discussion", height=560, elem_id="chat", latex_delimiters=[])
+                    chatbot = gr.Chatbot(
+                        label="Discussion",
+                        show_label=False,  # the tab already says it; the floating label hid the first line
+                        height=560,
+                        elem_id="chat",
+                        latex_delimiters=[],
+                        autoscroll=False,  # SHOW_ANSWER puts the start of the answer in view instead
+                        buttons=[],  # Gradio's share/clear/copy icons sat over the cited code on a phone
+                    )
                     question = gr.Textbox(
                         label="Votre question",
                         placeholder="ex. aide aux devoirs pour les collégiens du quartier",
@@ -75,13 +100,15 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     gr.Examples(EXAMPLES, inputs=question, label="Exemples")
                 with gr.Column(scale=2):
                     sources = gr.HTML(label="Sources", elem_id="sources", value=_empty_sources())
-                    funding = gr.Code(
+                    # plain text with a copy button, to paste into the application form as it is
+                    funding = gr.Textbox(
                         label="Pour votre dossier",
-                        language=None,
                         buttons=["copy"],
                         elem_id="funding",
                         lines=8,
-                        wrap_lines=True,
+                        max_lines=30,
+                        interactive=False,
+                        autoscroll=False,
                     )
             with gr.Accordion("Cette réponse vous a-t-elle aidé ?", open=False, elem_id="feedback"):
                 rating = gr.Radio(["👍 Oui", "👎 Non"], label="Votre avis", elem_id="rating")
@@ -135,6 +162,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             return None, "", "", ""
 
         answered.then(reset_feedback, None, [rating, correct, comment, status], api_visibility="private")
+        answered.then(None, None, None, js=SHOW_ANSWER)
 
         known_codes = {o.code for c in searcher.contracts for _, _, o in c.objectives()}
 

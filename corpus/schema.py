@@ -104,6 +104,8 @@ class Contract(_Frozen):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     title: Text
     title_en: Text | None = None
+    # the contract as people name it in a funding application; default: "<title> (<period>)"
+    name: Text | None = None
     territory: Text
     period: Period
     source: Text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answer import compose_answer, detect_language
 from index import Searcher
 
@@ -19,10 +21,12 @@ def test_cites_the_right_objective_with_its_path(default_searcher: Searcher) -> 
 
 
 def test_funding_block_is_ready_to_paste(default_searcher: Searcher) -> None:
-    """The block names the contract and period, the full axis, priority and objective titles, and measures."""
+    """The block names the contract as people write it (no internal id, no heading of the source table),
+    then the full axis, priority and objective titles, and measures."""
     answer = compose_answer("chantier d'insertion", [], default_searcher)
     block = answer.funding_block or ""
-    assert "Période : 2015-2023" in block
+    assert block.startswith("Contrat de ville de la Communauté d'Agglomération de La Porte du Hainaut 2015-2023\n")
+    assert "caph-2015-2023" not in block and "axes, priorités, objectifs" not in block
     assert "Axe 2 : insertion - emploi" in block
     assert "Priorité 2.1 : Accompagner les publics les plus éloignés de l'emploi dans une logique de parcours" in block
     assert "Objectif opérationnel 2.1.1 : Développer et qualifier les ateliers et chantiers d'insertion" in block
@@ -93,3 +97,30 @@ def test_repaired_spelling_is_shown(default_searcher: Searcher) -> None:
     answer = compose_answer("chantier d'insersion espace vert", [], default_searcher)
     assert "Lu comme : « insersion » → « insertion »." in answer.text
     assert answer.best is not None and answer.best.code == "2.1.1"
+
+
+@pytest.mark.parametrize(
+    ("earlier", "question", "code"),
+    [
+        ("un élève de 6e rate l'école un jour sur deux, ses parents ne répondent pas", "marchands de sommeil", "4.3.2"),
+        ("aide aux victimes de violences conjugales", "jeunes en errance", "7.1.2"),
+        ("aide aux devoirs pour les collégiens du quartier", "marchands de sommeil", "4.3.2"),
+    ],
+)
+def test_a_short_new_topic_is_not_glued_to_the_last_one(
+    default_searcher: Searcher, earlier: str, question: str, code: str
+) -> None:
+    """A short question that is answered surely on its own is a new topic, not a follow-up (the issue's
+    examples: "marchands de sommeil" after school absence, "jeunes en errance" after domestic violence)."""
+    answer = compose_answer(question, [earlier], default_searcher)
+    assert answer.query == question
+    assert answer.best is not None and answer.best.code == code
+
+
+def test_a_second_follow_up_keeps_the_topic(default_searcher: Searcher) -> None:
+    """After "et pour les adolescents ?", "plutôt côté santé" is still about the first question's topic."""
+    history = ["soutien scolaire pour les enfants de primaire qui ont du mal à lire", "et pour les adolescents ?"]
+    answer = compose_answer("plutôt côté santé", history, default_searcher)
+    assert answer.query.startswith("soutien scolaire pour les enfants de primaire")
+    assert "et pour les adolescents ?" in answer.query
+    assert answer.best is not None and answer.best.axis_number == 3

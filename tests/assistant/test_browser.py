@@ -15,21 +15,23 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def page(server: tuple[str, Path]) -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: install Debian's chromium package (.ci/run does it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update"],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(server[0])
-        page.wait_for_selector("#question textarea", timeout=30_000)
-        yield page
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=_ARGS)
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: tuple[str, Path], browser: Any) -> Any:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server[0])
+    page.wait_for_selector("#question textarea", timeout=30_000)
+    return page
 
 
 def test_school_absenteeism_in_the_browser(page: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -39,7 +41,7 @@ def test_school_absenteeism_in_the_browser(page: Any, tmp_path_factory: pytest.T
     page.wait_for_selector("#chat >> text=5.1.3", timeout=30_000)
     page.wait_for_selector("#sources [data-code='5.1.3']", timeout=30_000)
     assert "Best matching objective" in page.inner_text("#chat")
-    assert "Objectif opérationnel 5.1.3" in page.inner_text("#funding")
+    assert "Objectif opérationnel 5.1.3" in page.input_value("#funding textarea")
     page.locator("#chat >> text=Best matching objective").scroll_into_view_if_needed()
     target = Path(os.environ.get("CDV_SCREENSHOT_DIR") or tmp_path_factory.mktemp("shots"))
     target.mkdir(parents=True, exist_ok=True)
@@ -82,3 +84,41 @@ def test_markup_in_a_feedback_comment_is_not_run(page: Any, server: tuple[str, P
     page.wait_for_selector("#feedback-status >> text=enregistré", timeout=30_000)
     assert page.evaluate("window.__xss") is None
     assert FeedbackStore(server[1]).all()[-1].comment == '<img src=y onerror="window.__xss=3">'
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
+def test_the_cited_code_is_in_view_when_the_answer_arrives(
+    server: tuple[str, Path], browser: Any, width: int, height: int
+) -> None:
+    """On a desktop and on a phone, after an answer the best code and its title are visible (not scrolled
+    past), nothing overflows sideways, and the page shows no English interface text."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(server[0])
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        for question in ("aide aux devoirs pour les collégiens du quartier", "marchands de sommeil"):
+            page.fill("#question textarea", question)
+            page.press("#question textarea", "Enter")
+            page.wait_for_function(
+                "(n) => document.querySelectorAll('#chat .message-row.bot-row').length >= n",
+                arg=1 if question.startswith("aide") else 2,
+                timeout=30_000,
+            )
+            page.wait_for_timeout(600)  # the scroll runs right after the answer
+        code = page.locator("#chat .message-row.bot-row").last.locator("strong").first
+        assert code.inner_text() == "4.3.2"
+        box, chat = code.bounding_box(), page.locator("#chat .bubble-wrap").bounding_box()
+        assert box is not None and chat is not None
+        assert chat["y"] <= box["y"] and box["y"] + box["height"] <= chat["y"] + chat["height"]  # in the chat's view
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height  # and on the screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        text = page.inner_text("body")
+        for english in ("Use via API", "Built with Gradio", "Settings", "Examples", "Clear", "Submit"):
+            assert english not in text
+        if os.environ.get("CDV_SCREENSHOT_DIR"):
+            page.screenshot(path=str(Path(os.environ["CDV_SCREENSHOT_DIR"]) / f"screenshot-{width}px.png"))
+    finally:
+        page.close()
+
+
+_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update"]
