@@ -21,7 +21,7 @@ import numpy as np
 from corpus import load_contracts, source_only
 from eval.questions import SITUATIONS, Question, load_questions
 from eval.report import evaluate
-from index import DEFAULT_EMBEDDER, Searcher, SearchSettings, fold, open_searcher
+from index import DEFAULT_EMBEDDER, AbstainRule, Searcher, SearchSettings, fold, open_searcher
 
 CALIBRATION_OOS = Path(__file__).resolve().parent / "data" / "calibration_oos.txt"
 BUDGETS = (0.01, 0.02, 0.03, 0.05)
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for mean, shipped, source, dense, classifier in rows[:10]:
         print(f"{mean:.3f}       {shipped:.3f}       {source:.3f}        {dense:.1f}           {classifier:.1f}")
     fit = fit_abstention(searchers)
-    print(f"\nAbstention margin ({args.embedder}; the default uses the {CHOSEN_BUDGET:.0%} budget):")
+    print(f"\nAbstention rule ({args.embedder}; the default uses the {CHOSEN_BUDGET:.0%} budget):")
     for line in fit.lines():
         print("  " + line)
     print("\nOne misspelt word per dev question, as shipped:")
@@ -78,46 +78,80 @@ def development_questions() -> list[Question]:
 
 @dataclass(frozen=True)
 class AbstentionFit:
-    """Margins fitted on the development data of both contract forms.
+    """Abstention rules fitted on the development data of both contract forms.
 
-    `margins[budget]` is (margin, out-of-scope recall as shipped, wrong refusals as shipped, the same two
-    source-only), on the fitting data (an optimistic figure); `coverage` the same for the lexical rule.
+    `rules[budget]` is the rule refusing the most out-of-scope requests while refusing at most `budget`
+    of the in-scope ones (both forms pooled), and `figures[budget]` its (out-of-scope recall, wrong
+    refusals) as shipped and source-only, on the fitting data (an optimistic figure). `coverage` is the
+    same for the lexical retriever's rule: (threshold, its four figures).
     """
 
-    margins: Fitted
-    coverage: Fitted
+    rules: dict[float, AbstainRule]
+    figures: dict[float, tuple[float, float, float, float]]
+    coverage: dict[float, tuple[float, float, float, float, float]]
 
     def apply(self, searcher: Searcher, budget: float = CHOSEN_BUDGET) -> Searcher:
-        """The searcher with the margins of this budget."""
-        return searcher.with_settings(
-            abstain_margin=round(self.margins[budget][0], 3), abstain_coverage=round(self.coverage[budget][0], 3)
-        )
+        """The searcher with the rules of this budget."""
+        return searcher.with_settings(abstain_rule=self.rules[budget], abstain_coverage=self.coverage[budget][0])
 
     def lines(self) -> list[str]:
         """One readable line per rule and budget."""
         lines = []
-        for rule, fitted in (("margin", self.margins), ("lexical coverage", self.coverage)):
-            for budget, (value, recall, refused, source_recall, source_refused) in fitted.items():
-                lines.append(
-                    f"{rule} budget {budget:.0%}: {value:.3f} -> as shipped OOS {recall:.3f} / refused "
-                    f"{refused:.3f}; source-only OOS {source_recall:.3f} / refused {source_refused:.3f}"
-                )
+        for budget, rule in self.rules.items():
+            recall, refused, source_recall, source_refused = self.figures[budget]
+            lines.append(
+                f"budget {budget:.0%}: strict {rule.strict:.3f}, weak {rule.weak:.3f}, coverage {rule.coverage:.2f}"
+                f" -> as shipped OOS {recall:.3f} / refused {refused:.3f}; source-only OOS {source_recall:.3f}"
+                f" / refused {source_refused:.3f}"
+            )
+        for budget, (value, recall, refused, source_recall, source_refused) in self.coverage.items():
+            lines.append(
+                f"lexical retriever, budget {budget:.0%}: coverage {value:.3f} -> as shipped OOS {recall:.3f} /"
+                f" refused {refused:.3f}; source-only OOS {source_recall:.3f} / refused {source_refused:.3f}"
+            )
         return lines
 
 
 def fit_abstention(searchers: Sequence[Searcher]) -> AbstentionFit:
-    """Per budget, the largest margin (and lexical coverage) that refuses at most that share of the
-    in-scope development questions, both contract forms pooled."""
+    """Per budget, by grid search, the rule that refuses the most out-of-scope development requests while
+    refusing at most that share of the in-scope ones, both contract forms pooled."""
     questions = development_questions()
     texts = [q.question for q in questions]
     in_scope = np.array([q.in_scope for q in questions])
-    margins, coverages = [], []
+    margins, coverages, lexical_coverages = [], [], []
     for searcher in searchers:
         signals = [r.signals for r in searcher.search_many(texts, k=1)]
         margins.append(np.array([s["dense_top"] - s["outside_top"] for s in signals]))
+        coverages.append(np.array([s["coverage"] for s in signals]))
         lexical = [r.signals for r in searcher.search_many(texts, k=1, retriever="lexical")]
-        coverages.append(np.array([s["coverage"] for s in lexical]))
-    return AbstentionFit(_thresholds(margins, in_scope), _thresholds(coverages, in_scope))
+        lexical_coverages.append(np.array([s["coverage"] for s in lexical]))
+    margin, coverage = np.concatenate(margins), np.concatenate(coverages)
+    inside = np.concatenate([in_scope] * len(searchers))
+    rules, figures = {}, {}
+    for budget in BUDGETS:
+        best: tuple[float, float, AbstainRule] | None = None
+        for strict, weak, share in itertools.product(_STRICT, _WEAK, _COVERAGE):
+            refused = (margin < strict) | ((margin < weak) & (coverage < share))
+            wrong = float(refused[inside].mean())
+            if wrong > budget or weak < strict:
+                continue
+            candidate = (float(refused[~inside].mean()), -wrong, AbstainRule(round(strict, 3), round(weak, 3), share))
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+        assert best is not None  # strict and weak at their lowest refuse nothing
+        rule = best[2]
+        rules[budget] = rule
+        per_form = []
+        for m, c in zip(margins, coverages, strict=True):
+            refused = (m < rule.strict) | ((m < rule.weak) & (c < rule.coverage))
+            per_form += [float(refused[~in_scope].mean()), float(refused[in_scope].mean())]
+        figures[budget] = (per_form[0], per_form[1], per_form[2], per_form[3])
+    return AbstentionFit(rules, figures, _thresholds(lexical_coverages, in_scope))
+
+
+_STRICT = np.round(np.arange(-0.03, 0.031, 0.002), 3)
+_WEAK = np.round(np.arange(-0.03, 0.081, 0.005), 3)
+_COVERAGE = (0.0, 0.1, 0.2, 0.25, 0.3, 0.34, 0.4, 0.5)
 
 
 def _thresholds(evidence: list[np.ndarray], in_scope: np.ndarray) -> Fitted:

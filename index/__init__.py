@@ -7,6 +7,7 @@ from index.hits import Hit, MatchedMeasure, SearchResult
 from index.searcher import (
     MAX_QUERY_CHARS,
     RETRIEVERS,
+    AbstainRule,
     Retriever,
     Searcher,
     SearchSettings,
@@ -21,6 +22,7 @@ __all__ = [
     "MINILM_NAME",
     "RETRIEVERS",
     "USE_NAME",
+    "AbstainRule",
     "Confidence",
     "Embedder",
     "Hit",

@@ -31,11 +31,26 @@ Retriever = Literal["lexical", "dense", "hybrid"]
 RETRIEVERS: tuple[Retriever, ...] = get_args(Retriever)
 Fusion = Literal["weighted", "rrf"]
 MAX_QUERY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class AbstainRule:
+    """Refuse when margin < strict, or when margin < weak and coverage < coverage (see SearchSettings)."""
+
+    strict: float
+    weak: float
+    coverage: float
+
+
 # Per embedder (cosine scales differ between models, not between contracts), fitted by `python -m eval.tune`
 # on the development questions, the bundled contract and its source-only form together, at a 2% budget of
-# in-scope questions refused. About zero: refuse when an out-of-scope request is as close as the contract.
-ABSTAIN_MARGIN: dict[str, float] = {"e5-small": 0.004, "use-multilingual": 0.011}
-ABSTAIN_MARGIN_DEFAULT = 0.0
+# in-scope questions refused. Strict is about zero: refuse when an out-of-scope request is as close as the
+# contract.
+ABSTAIN_RULE: dict[str, AbstainRule] = {
+    "e5-small": AbstainRule(strict=-0.006, weak=0.010, coverage=0.34),
+    "use-multilingual": AbstainRule(strict=-0.030, weak=0.055, coverage=0.34),
+}
+ABSTAIN_RULE_DEFAULT = AbstainRule(strict=0.0, weak=0.0, coverage=0.0)
 
 
 @dataclass(frozen=True)
@@ -56,12 +71,13 @@ class SearchSettings:
     # the domain thesaurus (index/data/thesaurus-fr.yaml): its everyday situations are attached, when the
     # index is built, to the objectives whose own text the concept's terms match, and indexed with them
     thesaurus: bool = True
-    # Abstention (`python -m eval.tune`, dev questions only): refuse when the question is not at least
-    # abstain_margin closer (cosine) to the contract's closest passage than to the closest request no
-    # contrat de ville covers (index/data/out-of-scope-fr.yaml, plus the contract's own list if it has one).
-    # Both cosines come from the same model, so the rule needs no calibration per contract; the margin
-    # depends on the embedder's scale only (None: ABSTAIN_MARGIN for the embedder).
-    abstain_margin: float | None = None
+    # Abstention (`python -m eval.tune`, dev questions only). The margin is how much closer (cosine) the
+    # question is to the contract's closest passage than to the closest request no contrat de ville covers
+    # (index/data/out-of-scope-fr.yaml, plus the contract's own list if it has one); the coverage is the
+    # share of the question's stems found in its best objectives' text. Refuse when the margin is below
+    # `strict`, or below `weak` while the coverage is below `coverage`. Cosines and coverage need no
+    # calibration per contract; the values depend on the embedder's scale (None: ABSTAIN_RULE).
+    abstain_rule: AbstainRule | None = None
     # the lexical retriever alone has no embeddings: refuse when its best objectives' text holds less
     # than this share of the question's stems
     abstain_coverage: float = 0.167
@@ -351,15 +367,17 @@ class Searcher:
     def _abstains(self, signals: dict[str, float], retriever: Retriever) -> bool:
         if retriever == "lexical":
             return signals["coverage"] < self.settings.abstain_coverage
-        return signals["dense_top"] - signals["outside_top"] < self.abstain_margin
+        rule = self.abstain_rule
+        margin = signals["dense_top"] - signals["outside_top"]
+        return margin < rule.strict or (margin < rule.weak and signals["coverage"] < rule.coverage)
 
     @property
-    def abstain_margin(self) -> float:
-        """The margin of the abstention rule in force (the setting, else the embedder's default)."""
-        if self.settings.abstain_margin is not None:
-            return self.settings.abstain_margin
+    def abstain_rule(self) -> AbstainRule:
+        """The abstention rule in force (the setting, else the embedder's default)."""
+        if self.settings.abstain_rule is not None:
+            return self.settings.abstain_rule
         name = self.embedder.name if self.embedder is not None else ""
-        return ABSTAIN_MARGIN.get(name, ABSTAIN_MARGIN_DEFAULT)
+        return ABSTAIN_RULE.get(name, ABSTAIN_RULE_DEFAULT)
 
     def _hit(
         self,
