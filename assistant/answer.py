@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -149,6 +150,13 @@ def render_markdown(answer: Answer) -> str:
         parts.append(t["others"] + "\n" + "\n".join(lines))
     parts.append(t["funding"])
     return "\n\n".join(parts)
+
+
+def plain_text(markdown: str) -> str:
+    """An answer's Markdown as plain text for a terminal: no bold or italic marks, escapes undone."""
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", markdown)
+    text = re.sub(r"(?<!\w)_\((.+?)\)_(?!\w)", r"(\1)", text)
+    return text
 
 
 def _with_context(

@@ -267,11 +267,11 @@ def _run_eval(args: argparse.Namespace) -> int:
 
 
 def _run_ask(args: argparse.Namespace) -> int:
-    from assistant.answer import compose_answer
+    from assistant.answer import compose_answer, plain_text
 
     searcher = open_searcher(load_contracts(args.contracts), args.embedder)
     answer = compose_answer(args.question, [], searcher)
-    print(answer.text)
+    print(plain_text(answer.text))
     if answer.funding_block:
         print("\n--- Pour votre dossier ---")
         print(answer.funding_block)
@@ -296,9 +296,14 @@ def _run_chat(args: argparse.Namespace) -> int:
     from assistant.settings import Settings
 
     settings = Settings.from_env(host=args.host, port=args.port, embedder=args.embedder)
+    print(f"Chargement du contrat et du modèle {settings.embedder} (la première fois, l'index est construit)…")
+    started = time.perf_counter()
     searcher = open_searcher(load_contracts(args.contracts), settings.embedder)
     app = build_app(searcher, FeedbackStore(settings.feedback_db))
-    launch(app, settings)
+    launch(app, settings, block=False)
+    address = f"http://{settings.host}:{settings.port}/"
+    print(f"Prêt en {time.perf_counter() - started:.1f} s : ouvrez {address} (Ctrl+C pour arrêter)", flush=True)
+    app.block_thread()
     return 0
 
 

@@ -124,3 +124,13 @@ def test_a_second_follow_up_keeps_the_topic(default_searcher: Searcher) -> None:
     assert answer.query.startswith("soutien scolaire pour les enfants de primaire")
     assert "et pour les adolescents ?" in answer.query
     assert answer.best is not None and answer.best.axis_number == 3
+
+
+def test_the_terminal_gets_plain_text(default_searcher: Searcher) -> None:
+    """`cdv ask` prints the answer without Markdown marks (no **5.1.3**)."""
+    from assistant.answer import plain_text
+
+    answer = compose_answer("les jeunes qui sechent les cours", [], default_searcher)
+    text = plain_text(answer.text)
+    assert "**" not in text and "_(" not in text
+    assert "5.1.3 — Accompagner les élèves en situation d'absentéisme scolaire" in text
