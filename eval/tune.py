@@ -138,7 +138,7 @@ def fit_abstention(searchers: Sequence[Searcher]) -> AbstentionFit:
             candidate = (float(refused[~inside].mean()), -wrong, AbstainRule(round(strict, 3), round(weak, 3), share))
             if best is None or candidate[:2] > best[:2]:
                 best = candidate
-        assert best is not None  # strict and weak at their lowest refuse nothing
+        assert best is not None  # strict = weak = -1 refuses nothing, so some rule always fits
         rule = best[2]
         rules[budget] = rule
         per_form = []
@@ -149,8 +149,9 @@ def fit_abstention(searchers: Sequence[Searcher]) -> AbstentionFit:
     return AbstentionFit(rules, figures, _thresholds(lexical_coverages, in_scope))
 
 
-_STRICT = np.round(np.arange(-0.03, 0.031, 0.002), 3)
-_WEAK = np.round(np.arange(-0.03, 0.081, 0.005), 3)
+# -1 refuses nothing (a cosine margin is above -2): every budget has at least that rule
+_STRICT = (-1.0, *np.round(np.arange(-0.03, 0.031, 0.002), 3))
+_WEAK = (-1.0, *np.round(np.arange(-0.03, 0.081, 0.005), 3))
 _COVERAGE = (0.0, 0.1, 0.2, 0.25, 0.3, 0.34, 0.4, 0.5)
 
 

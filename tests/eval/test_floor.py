@@ -8,9 +8,14 @@ from eval.questions import load_questions
 from eval.report import evaluate
 from index import Searcher
 
-# A little below the figures measured when the default configuration was chosen (README table).
-FLOOR = {"hit@1": 0.93, "recall@3": 0.98, "mrr@10": 0.96, "abstain_recall": 0.875}
+# A little below the figures measured when the default configuration was chosen (README tables). The
+# out-of-scope floor was 0.875 with the abstention rule fitted on this contract alone; the rule that
+# holds for any contract recognises 6 of the 8 held-out requests (see the README).
+FLOOR = {"hit@1": 0.95, "recall@3": 0.98, "mrr@10": 0.97, "abstain_recall": 0.75}
 MAX_FALSE_REFUSAL = 0.03
+# the same contract stripped of its editorial fields: what any contract added as data looks like
+SOURCE_ONLY_FLOOR = {"hit@1": 0.80, "recall@3": 0.92, "abstain_recall": 0.75}
+SOURCE_ONLY_MAX_FALSE_REFUSAL = 0.05
 
 
 @pytest.mark.slow
@@ -20,3 +25,13 @@ def test_heldout_floor(default_searcher: Searcher) -> None:
     below = {name: report.metrics[name] for name, floor in FLOOR.items() if report.metrics[name] < floor}
     assert below == {}, f"below the floor {FLOOR}: {below}"
     assert report.metrics["false_refusal"] <= MAX_FALSE_REFUSAL
+
+
+@pytest.mark.slow
+def test_heldout_floor_without_editorial_fields(source_only_searcher: Searcher) -> None:
+    """Without vocabulary, English renderings or out-of-scope topics, the held-out figures hold too."""
+    report = evaluate(source_only_searcher, load_questions(split="heldout"), "hybrid", "hybrid")
+    floor = SOURCE_ONLY_FLOOR
+    below = {name: report.metrics[name] for name, value in floor.items() if report.metrics[name] < value}
+    assert below == {}, f"below the floor {floor}: {below}"
+    assert report.metrics["false_refusal"] <= SOURCE_ONLY_MAX_FALSE_REFUSAL
