@@ -165,18 +165,25 @@ def _with_context(
     """The text to search for `question` in this conversation, the axis a follow-up steers to, and the
     search already made for the question alone when that settled it.
 
-    A question is read on its own unless it says it follows up ("et pour les ados ?", "plutôt côté
-    santé") or, short, it finds nothing sure on its own. A follow-up is searched with the conversation's
-    topic: the last question that was not itself a follow-up, and the follow-ups since (the last three).
+    A question is read on its own when it finds an answer surely on its own, or nothing at all (a short
+    request the contract does not cover); it leans on the conversation when it says it follows up ("et
+    pour les ados ?", "plutôt côté santé") or, short, finds only unsure answers alone. A follow-up is
+    searched with the conversation's topic: the last question that was not itself a follow-up, and the
+    follow-ups since (the last three).
     """
     if not history or find_codes(question):
         return question, None, None
     folded = fold(question)
-    if not folded.startswith(_FOLLOW_UP_STARTS):
-        alone = searcher.search(question, k=4, contract=contract_id)
+    alone = searcher.search(question, k=4, contract=contract_id)
+    sure = index_confidence(alone)
+    if folded.startswith(_FOLLOW_UP_STARTS):
+        if sure == "high":
+            return question, None, alone  # "and school dropout?": a new topic said as a follow-up
+    else:
         content = [w for w in folded.replace("?", " ").split() if len(w) > 3]
-        if len(content) > _SHORT or (not alone.abstain and index_confidence(alone) != "low"):
-            return question, None, alone  # a new topic, or a whole question: no gluing
+        if len(content) > _SHORT or alone.abstain or sure != "low":
+            # a whole question, a new topic, or a request the contract does not cover: no gluing
+            return question, None, alone
     axis = next((n for n, hints in AXIS_HINTS.items() if any(h in folded for h in hints)), None)
     topic = _topic(history)
     # the search reads MAX_QUERY_CHARS at most: the new question must fit whole

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,12 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     evaluate.add_argument("--queries", type=Path, help="question file (default: the bundled set)")
     evaluate.add_argument("--report", type=Path, default=Path("eval-report.json"), help="JSON report path")
     evaluate.add_argument("--styles", action="store_true", help="also print the breakdown by style")
+    evaluate.add_argument(
+        "--dialogues",
+        type=Path,
+        help="evaluate conversations instead (JSONL, one dialogue per line): per-turn Hit@1",
+    )
+    evaluate.add_argument("--json", action="store_true", help="with --dialogues: one JSON line per dialogue")
     evaluate.add_argument(
         "--source-only",
         action="store_true",
@@ -221,6 +227,9 @@ def _format_hit(rank: int, hit: Hit) -> str:
 def _run_eval(args: argparse.Namespace) -> int:
     from eval import DEFAULT_QUESTIONS, Split, evaluate, format_styles, format_table, load_questions
 
+    if args.dialogues is not None:
+        return _run_dialogue_eval(args)
+
     split: Split = args.split or ("all" if args.queries else "heldout")
     questions = load_questions(args.queries or DEFAULT_QUESTIONS, split)
     contracts = load_contracts(args.contracts)
@@ -319,4 +328,42 @@ def _run_feedback_export(args: argparse.Namespace) -> int:
         print(f"{len(rows)} corrected questions written to {args.out}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _run_dialogue_eval(args: argparse.Namespace) -> int:
+    from assistant.answer import compose_answer
+    from eval import Split
+    from eval.dialogues import load_dialogues, run_dialogues, turn_accuracy
+
+    split: Split = args.split or "heldout"
+    dialogues = load_dialogues(args.dialogues, split)
+    contracts = load_contracts(args.contracts)
+    if args.source_only:
+        contracts = [source_only(c) for c in contracts]
+    searcher = open_searcher(contracts, args.embedder.split(",")[0].strip())
+
+    def answer(question: str, history: Sequence[str]) -> tuple[tuple[str, ...], bool]:
+        reply = compose_answer(question, history, searcher)
+        return reply.cited_codes, reply.best is None
+
+    outcomes = run_dialogues(dialogues, answer)
+    if args.json:
+        for dialogue in dialogues:
+            turns = [o for o in outcomes if o.dialogue == dialogue.id]
+            payload = {
+                "id": dialogue.id,
+                "turns": [
+                    {"question": o.question, "gold": list(o.gold), "cited": list(o.cited), "abstain": o.abstained}
+                    for o in turns
+                ],
+            }
+            print(json.dumps(payload, ensure_ascii=False))
+        return 0
+    print(f"{len(dialogues)} dialogues, {len(outcomes)} turns, split {split}")
+    for name, value in turn_accuracy(outcomes).items():
+        print(f"{name}: Hit@1 {value:.3f}")
+    for o in outcomes:
+        if not o.right:
+            print(f"  miss {o.dialogue} turn {o.turn}: {o.question!r} gold {list(o.gold)} cited {list(o.cited[:2])}")
     return 0
