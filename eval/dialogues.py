@@ -8,15 +8,14 @@ needs nothing but the data.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from eval.questions import Split
+from eval.questions import Split, read_split
 
 DIALOGUES = Path(__file__).resolve().parent / "data" / "dialogues.jsonl"
 # (question, earlier questions) -> (cited codes, best first, and whether the assistant declined)
@@ -68,25 +67,7 @@ def load_dialogues(path: Path = DIALOGUES, split: Split = "all") -> list[Dialogu
         ValueError: a line is not a valid dialogue (the message names the file and line), an id repeats,
             or the split selects nothing.
     """
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such dialogue file")
-    dialogues: list[Dialogue] = []
-    seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            dialogue = Dialogue.model_validate(json.loads(line))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            raise ValueError(f"{path}:{number}: not a valid dialogue: {exc}") from exc
-        if dialogue.id in seen:
-            raise ValueError(f"{path}:{number}: duplicate dialogue id {dialogue.id!r}")
-        seen.add(dialogue.id)
-        if split == "all" or dialogue.split == split:
-            dialogues.append(dialogue)
-    if not dialogues:
-        raise ValueError(f"{path}: no dialogue in split {split!r}")
-    return dialogues
+    return read_split(path, Dialogue, split, "dialogue")
 
 
 def run_dialogues(dialogues: Sequence[Dialogue], answer: Answerer) -> list[TurnOutcome]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
@@ -40,24 +40,43 @@ def load_questions(path: Path = DEFAULT_QUESTIONS, split: Split = "all") -> list
         ValueError: a line is not valid JSON or not a question (message names file and line), or
             the split is unknown or selects nothing.
     """
+    return read_split(path, Question, split, "question")
+
+
+class _Split(Protocol):
+    id: str
+    split: Literal["dev", "heldout"] | None
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+def read_split(path: Path, model: type[Item], split: Split, kind: str) -> list[Item]:
+    """The items of a JSONL file (one `model` per line, each with an `id` and a `split`) in `split`.
+
+    Raises:
+        ValueError: unknown split, a line that is not valid JSON or not a `model` (the message names the
+            file and line), a repeated id, or nothing in the split.
+    """
     if split not in SPLITS:
         raise ValueError(f"Unknown split {split!r}: choose one of {', '.join(SPLITS)}")
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such question file")
-    questions: list[Question] = []
+        raise FileNotFoundError(f"{path}: no such {kind} file")
+    items: list[Item] = []
     seen: set[str] = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            question = Question.model_validate(json.loads(line))
+            item = model.model_validate(json.loads(line))
         except (json.JSONDecodeError, ValidationError) as exc:
-            raise ValueError(f"{path}:{number}: not a valid question: {exc}") from exc
-        if question.id in seen:
-            raise ValueError(f"{path}:{number}: duplicate question id {question.id!r}")
-        seen.add(question.id)
-        if split == "all" or question.split == split:
-            questions.append(question)
-    if not questions:
-        raise ValueError(f"{path}: no question in split {split!r}")
-    return questions
+            raise ValueError(f"{path}:{number}: not a valid {kind}: {exc}") from exc
+        fields = cast(_Split, item)
+        if fields.id in seen:
+            raise ValueError(f"{path}:{number}: duplicate {kind} id {fields.id!r}")
+        seen.add(fields.id)
+        if split == "all" or fields.split == split:
+            items.append(item)
+    if not items:
+        raise ValueError(f"{path}: no {kind} in split {split!r}")
+    return items
