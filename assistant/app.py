@@ -323,7 +323,8 @@ def sources_html(answer: Answer, contracts: list[Contract]) -> str:
         return _empty_sources()
     cards = []
     for rank, citation in enumerate(citations):
-        matched = {m.text for m in citation.measures}
+        # the cited objective's matching measures; for another lead only the one measure that makes it one
+        matched = {m.text for m in (citation.measures if rank == 0 else citation.measures[:1])}
         objective = _objective(contracts, citation.contract_id, citation.code)
         items = []
         for measure in objective.measures if objective else citation.measures:

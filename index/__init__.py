@@ -1,6 +1,6 @@
 """Retrieval over the contract: embedders, lexical and dense indexes, fusion, abstention."""
 
-from index.confidence import Confidence, confidence
+from index.confidence import CONFIDENT_MARGIN, Confidence, confidence
 from index.dense import StaleIndexError, default_cache_dir
 from index.embedders import DEFAULT_EMBEDDER, E5_NAME, MINILM_NAME, USE_NAME, Embedder, load_embedder
 from index.hits import Hit, MatchedMeasure, SearchResult
@@ -16,6 +16,7 @@ from index.searcher import (
 from index.text import find_codes, fold
 
 __all__ = [
+    "CONFIDENT_MARGIN",
     "DEFAULT_EMBEDDER",
     "E5_NAME",
     "MAX_QUERY_CHARS",

@@ -44,3 +44,4 @@ class SearchResult:
     truncated: bool = False
     signals: dict[str, float] = field(default_factory=dict)
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, read as) for misspelt words
+    handled_by: str = ""  # refused: the kind of service that usually handles the closest generic request

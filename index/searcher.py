@@ -163,10 +163,15 @@ class Searcher:
         self._dense: DenseIndex | None = None
         self._classifier: ObjectiveClassifier | None = None
         self._outside: np.ndarray | None = None  # embeddings of the topics the contracts do not cover
+        self._outside_kinds: list[str] = []
         if embedder is not None:
             # the out-of-scope topics are embedded with the passages, after them, to be saved with them
             # requests no contrat de ville covers (shipped with the index) and the contract's own, if any
-            outside = [*load_out_of_scope(), *(topic for c in contracts for topic in c.out_of_scope)]
+            generic = load_out_of_scope()
+            outside = [*(request for _, request in generic), *(topic for c in contracts for topic in c.out_of_scope)]
+            # who usually handles each request, to say so when a question is refused (unknown for a
+            # contract's own topics)
+            self._outside_kinds = [kind for kind, _ in generic] + [""] * (len(outside) - len(generic))
             texts = [p.text for p in self._passages] + outside
             # the passages' own text, not just the contract: a change in how passages are built is a change too
             corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
@@ -234,6 +239,7 @@ class Searcher:
         # the title of a funding-application summary names its main action: it counts as much as the rest
         titles = [summary_title(q) if self.settings.summary_title else None for q in read]
         dense_scores = class_scores = outside_top = None
+        closest: list[str] = [""] * len(read)
         if retriever != "lexical":
             assert self._dense is not None and self._classifier is not None and self.embedder is not None
             # a model can return NaN for odd input: a NaN score would rank at random and break JSON output
@@ -241,7 +247,9 @@ class Searcher:
             scores = self._dense.scores(vectors)
             n_passages = len(self._passages)
             if self._outside is not None:
-                outside_top = scores[: len(read), n_passages : n_passages + len(self._outside)].max(axis=1)
+                outside_scores = scores[: len(read), n_passages : n_passages + len(self._outside)]
+                outside_top = outside_scores.max(axis=1)
+                closest = [self._outside_kinds[int(j)] for j in outside_scores.argmax(axis=1)]
             dense_scores, class_scores = scores[:, :n_passages], self._classifier.log_proba(vectors)
             row = len(read)
             for i, title in enumerate(titles):
@@ -258,7 +266,15 @@ class Searcher:
             lexical_text = f"{titles[i]}\n{query}" if titles[i] else query
             result = self._search_one(query, lexical_text, embedded, k, retriever, axis, contract)
             truncated = len(queries[i].strip()) > MAX_QUERY_CHARS
-            results.append(replace(result, query=queries[i], truncated=truncated, corrections=fixes[i]))
+            results.append(
+                replace(
+                    result,
+                    query=queries[i],
+                    truncated=truncated,
+                    corrections=fixes[i],
+                    handled_by=closest[i] if result.abstain else "",
+                )
+            )
         return results
 
     # -- internals -------------------------------------------------------------------------------

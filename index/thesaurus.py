@@ -98,8 +98,8 @@ def assign_concepts(
     return attached
 
 
-def load_out_of_scope(path: Path = OUT_OF_SCOPE) -> list[str]:
-    """The generic out-of-scope requests (every kind of service's list, flattened).
+def load_out_of_scope(path: Path = OUT_OF_SCOPE) -> list[tuple[str, str]]:
+    """The generic out-of-scope requests, as (kind of service that handles them, request) pairs.
 
     Raises:
         ValueError: the file is unreadable or not a mapping of kinds to lists of texts.
@@ -110,9 +110,9 @@ def load_out_of_scope(path: Path = OUT_OF_SCOPE) -> list[str]:
         raise ValueError(f"{path}: cannot read the out-of-scope requests: {exc}") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected `kind of service:` keys, each with a list of requests")
-    requests: list[str] = []
+    requests: list[tuple[str, str]] = []
     for kind, items in data.items():
         if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
             raise ValueError(f"{path}: {kind}: expected a list of non-empty texts")
-        requests.extend(i.strip() for i in items)
+        requests.extend((str(kind), i.strip()) for i in items)
     return requests

@@ -33,12 +33,14 @@ def test_funding_block_is_ready_to_paste(default_searcher: Searcher) -> None:
     assert "\n- " in block
 
 
-def test_out_of_scope_abstains_and_suggests_axes(default_searcher: Searcher) -> None:
-    """Nothing is forced: no best objective, a plain refusal and axes to browse."""
-    answer = compose_answer("subvention pour refaire la toiture de l'église", [], default_searcher)
+def test_out_of_scope_abstains_and_names_who_handles_it(default_searcher: Searcher) -> None:
+    """Nothing is forced: no best objective, a plain refusal, the kind of service that usually handles
+    such a request, and no list of unrelated axes."""
+    answer = compose_answer("boucher le nid de poule devant chez moi", [], default_searcher)
     assert answer.abstain and answer.best is None and answer.funding_block is None
     assert "Aucun objectif du contrat de ville ne semble couvrir" in answer.text
-    assert answer.suggested_axes and answer.suggested_axes[0].startswith("Axe ")
+    assert answer.handled_by.startswith("voirie")
+    assert "voirie et transports" in answer.text and "Axe " not in answer.text
 
 
 def test_follow_up_uses_the_conversation(default_searcher: Searcher) -> None:
