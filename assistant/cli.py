@@ -10,6 +10,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from corpus import DEFAULT_DATA_DIR, Contract, ContractError, load_contracts
 
@@ -52,19 +53,51 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cdv", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser = argparse.ArgumentParser(
+        prog="cdv",
+        description="Assistant du contrat de ville : trouver l'objectif opérationnel qui couvre une action.",
+        epilog=(
+            "exemples :\n  cdv chat\n  cdv ask \"les jeunes qui sèchent les cours\"\n"
+            "  cdv classify appel.csv --column résumé"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé (débogage)")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    corpus = commands.add_parser("corpus", help="print the contract (outline or JSON)")
+    corpus = commands.add_parser(
+        "corpus",
+        help="afficher le contrat (plan ou JSON)",
+        epilog="exemples :\n  cdv corpus\n  cdv corpus --json > contrat.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _contracts_option(corpus)
-    corpus.add_argument("--json", action="store_true", help="the whole validated contract as JSON")
+    corpus.add_argument("--json", action="store_true", help="le contrat complet, validé, en JSON")
     corpus.set_defaults(run=_run_corpus)
 
     from assistant.commands import register
 
     register(commands, _contracts_option)
+    _in_french(parser)
     return parser
+
+
+class _FrenchFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, prefix="utilisation : " if prefix is None else prefix)
+
+
+def _in_french(parser: argparse.ArgumentParser) -> None:
+    """argparse's own words (usage, option groups, -h) in French, for the parser and every sub-command."""
+    parser.formatter_class = _FrenchFormatter
+    parser._positionals.title = "arguments"
+    parser._optionals.title = "options"
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "afficher cette aide"
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _in_french(sub)
 
 
 def _contracts_option(parser: argparse.ArgumentParser) -> None:
@@ -72,7 +105,7 @@ def _contracts_option(parser: argparse.ArgumentParser) -> None:
         "--contracts",
         type=Path,
         default=DEFAULT_DATA_DIR,
-        help="a contract file or a folder of them (default: the bundled CAPH contract)",
+        help="fichier de contrat, ou dossier de contrats (par défaut : le contrat CAPH fourni)",
     )
 
 

@@ -18,83 +18,149 @@ OptionAdder = Callable[[argparse.ArgumentParser], None]
 
 def register(commands: Any, contracts_option: OptionAdder) -> None:
     """Add the sub-commands to the `cdv` parser."""
-    index = commands.add_parser("index", help="build the search index")
+    index = commands.add_parser("index", help="construire l'index de recherche")
     index_commands = index.add_subparsers(dest="index_command", required=True)
-    build = index_commands.add_parser("build", help="build or rebuild the dense index")
+    build = index_commands.add_parser(
+        "build",
+        help="(re)construire l'index",
+        epilog=_examples("cdv index build", "cdv index build --embedder use-multilingual"),
+        formatter_class=_RAW,
+    )
     contracts_option(build)
     build.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
     build.set_defaults(run=_run_index_build)
 
-    search = commands.add_parser("search", help="rank the objectives for a question, or a batch of questions")
+    search = commands.add_parser(
+        "search",
+        help="classer les objectifs pour une question, ou pour un fichier de questions",
+        epilog=_examples(
+            'cdv search "les jeunes qui sèchent les cours"',
+            'cdv search "marchands de sommeil" --k 3 --json',
+            "cdv search --queries questions.jsonl --json > resultats.jsonl",
+        ),
+        formatter_class=_RAW,
+    )
     contracts_option(search)
-    search.add_argument("question", nargs="?", help="the question (or use --queries)")
-    search.add_argument("--queries", type=Path, help="JSONL file, one {'id', 'question'} object per line")
-    search.add_argument("--k", type=int, default=5, help="how many objectives (default 5)")
-    search.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
+    search.add_argument("question", nargs="?", help="la question (ou bien --queries)")
+    search.add_argument(
+        "--queries", type=Path, help='fichier de questions, une ligne JSON {"id", "question"} par question'
+    )
+    search.add_argument("--k", type=int, default=5, help="nombre d'objectifs affichés (5 par défaut)")
+    search.add_argument(
+        "--retriever",
+        choices=RETRIEVERS,
+        default="hybrid",
+        help="méthode : mots (lexical), sens (dense) ou les deux (hybrid, par défaut)",
+    )
     search.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
-    search.add_argument("--axis", type=int, help="only objectives of this axis")
-    search.add_argument("--contract", help="only objectives of this contract id")
-    search.add_argument("--json", action="store_true", help="JSON output")
+    search.add_argument("--axis", type=int, help="seulement les objectifs de cet axe (ex. 5)")
+    search.add_argument("--contract", help="seulement les objectifs de ce contrat (son identifiant)")
+    search.add_argument("--json", action="store_true", help="sortie JSON")
     search.set_defaults(run=_run_search)
 
-    evaluate = commands.add_parser("eval", help="evaluate retrieval on a question set")
+    evaluate = commands.add_parser(
+        "eval",
+        help="mesurer la recherche sur un jeu de questions",
+        epilog=_examples(
+            "cdv eval --split heldout --styles",
+            "cdv eval --split heldout --source-only",
+            "cdv eval --queries eval/data/situations.jsonl --split heldout",
+            "cdv eval --dialogues eval/data/dialogues.jsonl --split heldout",
+        ),
+        formatter_class=_RAW,
+    )
     contracts_option(evaluate)
-    evaluate.add_argument("--retriever", choices=(*RETRIEVERS, "all"), default="all")
-    evaluate.add_argument("--embedder", default=DEFAULT_EMBEDDER, help="embedder(s), comma-separated")
+    evaluate.add_argument(
+        "--retriever", choices=(*RETRIEVERS, "all"), default="all", help="méthode(s) à mesurer (all : les trois)"
+    )
+    evaluate.add_argument(
+        "--embedder", default=DEFAULT_EMBEDDER, help="modèle(s) de plongement, séparés par des virgules"
+    )
     evaluate.add_argument(
         "--split",
         choices=("dev", "heldout", "all"),
-        help="part of the question set (default: heldout for the bundled set, all for --queries)",
+        help="partie du jeu : dev (réglages), heldout (contrôle, par défaut) ou all (tout ; défaut avec --queries)",
     )
-    evaluate.add_argument("--queries", type=Path, help="question file (default: the bundled set)")
-    evaluate.add_argument("--report", type=Path, default=Path("eval-report.json"), help="JSON report path")
-    evaluate.add_argument("--styles", action="store_true", help="also print the breakdown by style")
+    evaluate.add_argument("--queries", type=Path, help="fichier de questions (par défaut : eval/data/questions.jsonl)")
+    evaluate.add_argument("--report", type=Path, default=Path("eval-report.json"), help="rapport JSON détaillé")
+    evaluate.add_argument("--styles", action="store_true", help="détail par style de question")
     evaluate.add_argument(
         "--dialogues",
         type=Path,
-        help="evaluate conversations instead (JSONL, one dialogue per line): per-turn Hit@1",
+        help="mesurer des conversations (une ligne JSON par dialogue) : objectif juste à chaque tour",
     )
-    evaluate.add_argument("--json", action="store_true", help="with --dialogues: one JSON line per dialogue")
+    evaluate.add_argument("--json", action="store_true", help="avec --dialogues : une ligne JSON par dialogue")
     evaluate.add_argument(
         "--source-only",
         action="store_true",
-        help="evaluate the contracts stripped of their editorial fields (vocabulary, *_en, out_of_scope)",
+        help="mesurer sur le contrat sans ses ajouts éditoriaux (vocabulary, *_en, out_of_scope)",
     )
     evaluate.set_defaults(run=_run_eval)
 
-    ask = commands.add_parser("ask", help="answer a question with cited objectives")
+    ask = commands.add_parser(
+        "ask",
+        help="répondre à une question en citant les objectifs",
+        epilog=_examples(
+            'cdv ask "aide aux devoirs pour les collégiens"', 'cdv ask "which objective covers school absenteeism?"'
+        ),
+        formatter_class=_RAW,
+    )
     contracts_option(ask)
-    ask.add_argument("question")
+    ask.add_argument("question", help="la question ou le résumé du projet, entre guillemets")
     ask.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
     ask.set_defaults(run=_run_ask)
 
-    classify = commands.add_parser("classify", help="add suggested objective codes to a CSV of applications")
+    classify = commands.add_parser(
+        "classify",
+        help="ajouter le code d'objectif proposé à chaque ligne d'un tableau de demandes (CSV)",
+        epilog=_examples(
+            "cdv classify appel.csv --column résumé", "cdv classify appel.csv --column résumé --out classe.csv"
+        ),
+        formatter_class=_RAW,
+    )
     contracts_option(classify)
-    classify.add_argument("file", type=Path, help="CSV file (`;` or `,`, UTF-8 or Windows-1252)")
-    classify.add_argument("--column", required=True, help="the column holding the project text")
-    classify.add_argument("--out", type=Path, help="output CSV (default: FILE-classe.csv)")
+    classify.add_argument(
+        "file", type=Path, help="fichier CSV (séparateur ; ou , — UTF-8 ou Windows-1252, comme Excel l'enregistre)"
+    )
+    classify.add_argument("--column", required=True, help="nom de la colonne qui contient le texte du projet")
+    classify.add_argument("--out", type=Path, help="fichier produit (par défaut : FICHIER-classe.csv)")
     classify.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
     classify.set_defaults(run=_run_classify)
 
-    chat = commands.add_parser("chat", help="serve the chat page (Gradio)")
+    chat = commands.add_parser(
+        "chat",
+        help="ouvrir la page de discussion dans le navigateur",
+        epilog=_examples("cdv chat", "cdv chat --port 8000"),
+        formatter_class=_RAW,
+    )
     contracts_option(chat)
-    chat.add_argument("--host", help="interface to listen on (default 127.0.0.1, or CDV_HOST)")
-    chat.add_argument("--port", type=int, help="port (default 7860, or CDV_PORT)")
+    chat.add_argument("--host", help="adresse d'écoute (127.0.0.1 par défaut, ou CDV_HOST)")
+    chat.add_argument("--port", type=int, help="port (7860 par défaut, ou CDV_PORT)")
     chat.add_argument("--embedder", help=_EMBEDDER_HELP)
     chat.set_defaults(run=_run_chat)
 
-    feedback = commands.add_parser("feedback", help="stored feedback")
+    feedback = commands.add_parser("feedback", help="avis enregistrés depuis la page")
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
-    export = feedback_commands.add_parser("export", help="write corrected answers as evaluation questions (JSONL)")
-    export.add_argument("--db", type=Path, help="feedback database (default: CDV_FEEDBACK_DB or .cdv/feedback.sqlite3)")
-    export.add_argument("--out", type=Path, help="output JSONL (default: standard output)")
+    export = feedback_commands.add_parser(
+        "export",
+        help="exporter les réponses corrigées comme questions d'évaluation (JSONL)",
+        epilog=_examples("cdv feedback export --out corrections.jsonl"),
+        formatter_class=_RAW,
+    )
+    export.add_argument("--db", type=Path, help="base des avis (par défaut : CDV_FEEDBACK_DB ou .cdv/feedback.sqlite3)")
+    export.add_argument("--out", type=Path, help="fichier produit (par défaut : la sortie standard)")
     export.set_defaults(run=_run_feedback_export)
 
 
 _EMBEDDER_HELP = (
-    f"{DEFAULT_EMBEDDER} (default: multilingual-e5-small, offline), use-multilingual (Universal Sentence Encoder), "
-    "minilm (all-MiniLM-L6-v2, English), or any sentence-transformers model name or local path"
+    f"modèle de plongement : {DEFAULT_EMBEDDER} (par défaut, multilingue, hors ligne), use-multilingual, minilm "
+    "(anglais), ou le nom ou le dossier de tout modèle sentence-transformers"
 )
+_RAW = argparse.RawDescriptionHelpFormatter
+
+
+def _examples(*lines: str) -> str:
+    return "exemples :\n" + "\n".join(f"  {line}" for line in lines)
 
 
 def _run_index_build(args: argparse.Namespace) -> int:
