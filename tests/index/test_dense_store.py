@@ -16,7 +16,7 @@ import pytest
 
 from corpus import Contract
 from index import Searcher
-from index.passages import Passage
+from index.passages import Attached, Passage
 from tests.fakes import FakeEmbedder
 
 
@@ -109,8 +109,9 @@ def test_changed_passage_text_triggers_rebuild(
     Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
     original = index.searcher.build_passages
 
-    def shouting(contracts: list[Contract], *, enriched: bool = True) -> list[Passage]:
-        return [replace(p, text=p.text.upper()) for p in original(contracts, enriched=enriched)]
+    def shouting(contracts: list[Contract], *, enriched: bool = True, situations: Attached | None = None) -> list[Passage]:  # noqa: E501
+        built = original(contracts, enriched=enriched, situations=situations)
+        return [replace(p, text=p.text.upper()) for p in built]
 
     monkeypatch.setattr(index.searcher, "build_passages", shouting)
     with caplog.at_level(logging.INFO, logger="index.dense"):
@@ -221,6 +222,8 @@ def test_a_kill_between_index_and_manifest_leaves_a_usable_cache(
     with pytest.raises(KeyboardInterrupt):
         Searcher([caph], _ShuffledEmbedder(), cache_dir=tmp_path, rebuild=True)
     monkeypatch.setattr(index.dense.os, "replace", real_replace)
+    # the shuffled vectors reached the vector cache under the same embedder name: start from real ones
+    (tmp_path / "fake" / "vectors.sqlite3").unlink()
     with caplog.at_level(logging.INFO, logger="index.dense"):
         searcher = Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
     assert "checksum" in caplog.text

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from corpus import Contract
-from index import Searcher, SearchSettings
+from index import AbstainRule, Searcher, SearchSettings
 from tests.fakes import FakeEmbedder
 
 
@@ -129,7 +129,7 @@ def test_question_near_an_out_of_scope_topic_is_refused(caph: Contract, tmp_path
     generic out-of-scope requests shipped with the index are further away)."""
     topic = caph.model_copy(update={"out_of_scope": ("chantier d'insertion et emploi de la zone industrielle",)})
     without = caph.model_copy(update={"out_of_scope": ()})
-    settings = SearchSettings(abstain_margin=0.01)
+    settings = SearchSettings(abstain_rule=AbstainRule(strict=0.01, weak=0.01, coverage=0.0))
     question = "chantier insertion emploi"
     near = Searcher([topic], FakeEmbedder(), settings, cache_dir=tmp_path).search(question)
     alone = Searcher([without], FakeEmbedder(), settings, cache_dir=tmp_path).search(question)
