@@ -20,7 +20,7 @@ from assistant.feedback import FeedbackStore
 from assistant.limits import BodySizeLimit, cut
 from assistant.settings import Settings
 from corpus import Contract
-from index import MAX_QUERY_CHARS, Searcher, fold
+from index import MAX_QUERY_CHARS, Searcher, SearchResult, fold
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,6 +65,13 @@ CSS = """
 .cdv-path {color:#57606a; font-size:0.9em;}
 .cdv-card mark {background:#fff3b0;}
 .cdv-uncertain {color:#9a6700; font-size:0.9em;}
+.cdv-ranking {width:100%; border-collapse:collapse; table-layout:fixed;}
+.cdv-ranking th, .cdv-ranking td {padding:6px 4px; border-bottom:1px solid #d0d7de; vertical-align:top;
+  text-align:left; overflow-wrap:anywhere;}
+.cdv-ranking th:nth-child(1), .cdv-ranking td:nth-child(1) {width:3.5em;}
+.cdv-ranking th:nth-child(2), .cdv-ranking td:nth-child(2) {width:4em;}
+.cdv-ranking th:nth-child(4), .cdv-ranking td:nth-child(4) {width:22%;}
+.cdv-bar {height:0.8em; background:#6b8afd; border-radius:4px; margin-top:0.4em;}
 """
 
 
@@ -126,15 +133,18 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                 axis_choice = gr.Dropdown([ALL_AXES, *_axis_labels(searcher.contracts)], value=ALL_AXES, label="Axe")
             tree = gr.HTML(value=browse_html(searcher.contracts, "", None), elem_id="tree")
         with gr.Tab("Recherche"):
-            raw_question = gr.Textbox(label="Question", elem_id="raw-question", max_length=MAX_QUERY_CHARS)
-            retriever = gr.Radio(["hybrid", "lexical", "dense"], value="hybrid", label="Méthode")
-            ranking = gr.Dataframe(
-                headers=["code", "titre", "score", "rang lexical", "rang dense"],
-                interactive=False,
-                elem_id="ranking",
-                wrap=True,
-                column_widths=["8%", "56%", "12%", "12%", "12%"],
+            raw_question = gr.Textbox(
+                label="Question",
+                elem_id="raw-question",
+                max_length=MAX_QUERY_CHARS,
+                placeholder="ex. marchands de sommeil (Entrée pour chercher)",
             )
+            retriever = gr.Radio(
+                [("les deux (recommandé)", "hybrid"), ("par les mots", "lexical"), ("par le sens", "dense")],
+                value="hybrid",
+                label="Chercher",
+            )
+            ranking = gr.HTML(elem_id="ranking", value=_empty_ranking())
 
         def respond(message: str, history: list[Any] | None, _last: Any) -> tuple[Any, ...]:
             message, _ = cut(message, MAX_QUERY_CHARS * 5)  # compose_answer cuts further and says so
@@ -196,14 +206,15 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         words.change(browse, [words, axis_choice], [tree], api_name="browse")
         axis_choice.change(browse, [words, axis_choice], [tree], api_visibility="private")
 
-        def rank(text: str, method: str) -> list[list[Any]]:
+        def rank(text: str, method: str) -> str:
             text, _ = cut(text, MAX_QUERY_CHARS)
             if not text.strip() or method not in ("hybrid", "lexical", "dense"):
-                return []
+                return _empty_ranking()
             result = searcher.search(text, k=10, retriever=method)  # type: ignore[arg-type]
-            return [[h.code, h.title, h.score, h.lexical_rank, h.dense_rank] for h in result.hits]
+            return ranking_html(result)
 
         raw_question.submit(rank, [raw_question, retriever], [ranking], api_name="rank")
+        retriever.change(rank, [raw_question, retriever], [ranking], api_visibility="private")
     return app  # type: ignore[no-any-return]
 
 
@@ -348,6 +359,31 @@ def sources_html(answer: Answer, contracts: list[Contract]) -> str:
     return "<div>" + "".join(cards) + "</div>"
 
 
+def ranking_html(result: SearchResult) -> str:
+    """The ranked objectives in plain words: rank, code, title, and how relevant each is next to the first
+    (a bar; the scores themselves mean nothing to a reader)."""
+    if not result.hits:
+        return _empty_ranking()
+    scores = [h.score for h in result.hits]
+    top, low = max(scores), min(scores)
+    rows = []
+    for number, hit in enumerate(result.hits, start=1):
+        share = 100 if top == low else round(100 * (hit.score - low) / (top - low))
+        ranks = f"par les mots : {hit.lexical_rank}" + (
+            f" · par le sens : {hit.dense_rank}" if hit.dense_rank is not None else ""
+        )
+        rows.append(
+            f'<tr data-code="{html.escape(hit.code)}"><td>{number}</td><td><b>{html.escape(hit.code)}</b></td>'
+            f'<td>{html.escape(hit.title)}<div class="cdv-path">rang {ranks}</div></td>'
+            f'<td><div class="cdv-bar" style="width:{max(share, 4)}%"></div></td></tr>'
+        )
+    note = "<p>Aucun objectif ne semble couvrir cette question ; les plus proches :</p>" if result.abstain else ""
+    return (
+        f'{note}<table class="cdv-ranking"><thead><tr><th>rang</th><th>code</th><th>objectif</th>'
+        f"<th>pertinence</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def browse_html(contracts: list[Contract], words: str, axis: int | None) -> str:
     """The contract as a nested tree, keeping only objectives that contain all the words."""
     needles = [fold(w) for w in (words or "").split() if w.strip()]
@@ -407,6 +443,10 @@ _TOO_SLOW = (
     "La recherche a pris trop de temps et a été interrompue. Reformulez votre question plus brièvement, "
     "ou réessayez dans un instant."
 )
+
+
+def _empty_ranking() -> str:
+    return "<p>Tapez une question puis Entrée : les objectifs apparaissent ici, du plus au moins pertinent.</p>"
 
 
 def _empty_sources() -> str:

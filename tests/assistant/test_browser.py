@@ -122,3 +122,23 @@ def test_the_cited_code_is_in_view_when_the_answer_arrives(
 
 
 _ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update"]
+
+
+def test_the_search_tab_on_a_phone(server: tuple[str, Path], browser: Any) -> None:
+    """The Recherche tab speaks plain French, fits a 390 px screen, and runs again when the method changes."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(server[0])
+        page.get_by_role("tab", name="Recherche").click()
+        page.fill("#raw-question textarea", "marchands de sommeil")
+        page.press("#raw-question textarea", "Enter")
+        page.wait_for_selector("#ranking tr[data-code='4.3.2']", timeout=30_000)
+        assert "par le sens" in page.inner_text("#ranking")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.get_by_label("par les mots").check()
+        page.wait_for_function("!document.querySelector('#ranking').innerText.includes('par le sens')", timeout=30_000)
+        assert page.locator("#ranking tr[data-code]").count() >= 5
+        for english in ("hybrid", "lexical", "dense", "score"):
+            assert english not in page.inner_text("#ranking").lower()
+    finally:
+        page.close()
