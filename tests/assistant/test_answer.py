@@ -136,3 +136,15 @@ def test_the_terminal_gets_plain_text(default_searcher: Searcher) -> None:
     text = plain_text(answer.text)
     assert "**" not in text and "_(" not in text
     assert "5.1.3 — Accompagner les élèves en situation d'absentéisme scolaire" in text
+
+
+def test_other_objectives_only_when_plausible(default_searcher: Searcher) -> None:
+    """A sure answer lists no other objective; an unsure one does, each card highlighting one measure."""
+    from assistant.app import sources_html
+
+    sure = compose_answer("marchands de sommeil", [], default_searcher)
+    assert sure.confidence == "high" and sure.others == ()
+    unsure = compose_answer("aide aux devoirs pour les collégiens du quartier", [], default_searcher)
+    assert unsure.confidence != "high" and unsure.others
+    cards = sources_html(unsure, default_searcher.contracts).split('<div class="cdv-card"')[1:]
+    assert all(card.count("<mark>") == 1 for card in cards[1:])

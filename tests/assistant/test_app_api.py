@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,17 @@ def test_feedback_reaches_sqlite(server: tuple[str, Path]) -> None:
     last = FeedbackStore(server[1]).all()[-1]
     assert (last.question, last.rating, last.correct_code) == ("aide aux devoirs", -1, "5.2.2")
     assert last.comment == "<script>alert(1)</script>" and last.cited_codes
+    assert last.typed == "aide aux devoirs"
+
+
+def test_a_correction_to_a_code_the_contract_lacks_is_refused(server: tuple[str, Path]) -> None:
+    """9.9.9 is not stored as the right answer: the page says, in French, that the code does not exist."""
+    client = _client(server[0])
+    client.predict("aide aux devoirs", [], api_name="/respond")
+    before = len(FeedbackStore(server[1]).all())
+    status = html.unescape(client.predict("👎 Non", "9.9.9", "", api_name="/feedback"))
+    assert "non enregistré" in status.lower() and "9.9.9 n'existe pas" in status
+    assert len(FeedbackStore(server[1]).all()) == before
 
 
 def test_browse_and_rank(server: tuple[str, Path]) -> None:

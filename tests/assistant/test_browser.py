@@ -142,3 +142,23 @@ def test_the_search_tab_on_a_phone(server: tuple[str, Path], browser: Any) -> No
             assert english not in page.inner_text("#ranking").lower()
     finally:
         page.close()
+
+
+def test_the_feedback_form_starts_blank_for_each_answer(page: Any) -> None:
+    """After a vote, a new answer clears the thumb, the code, the comment and the "Merci"."""
+    page.fill("#question textarea", "chantier d'insertion")
+    page.press("#question textarea", "Enter")
+    page.wait_for_selector("#chat >> text=2.1.1", timeout=30_000)
+    if not page.is_visible("#rating"):
+        page.click("#feedback")
+    page.click("#rating label:has-text('Oui')")
+    page.fill("#comment textarea, #comment input", "très utile")
+    page.click("#send-feedback")
+    page.wait_for_selector("#feedback-status >> text=Merci", timeout=30_000)
+    page.fill("#question textarea", "marchands de sommeil")
+    page.press("#question textarea", "Enter")
+    page.wait_for_function(
+        "!document.querySelector('#feedback-status').innerText.includes('Merci')", timeout=30_000
+    )
+    assert page.locator("#rating input:checked").count() == 0
+    assert page.input_value("#comment textarea, #comment input") == ""
