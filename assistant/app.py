@@ -201,13 +201,17 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         send.click(save_feedback, [rating, correct, comment, last], [status], api_name="feedback")
 
         def browse(text: str, axis_label: str) -> str:
-            return browse_html(searcher.contracts, cut(text, MAX_FILTER_CHARS)[0], _axis_number(axis_label))
+            words, was_cut = cut(text, MAX_FILTER_CHARS)
+            tree = browse_html(searcher.contracts, words, _axis_number(axis_label))
+            if was_cut:
+                return f"<p>Filtre trop long : seuls ses {MAX_FILTER_CHARS} premiers caractères ont été lus.</p>{tree}"
+            return tree
 
         words.change(browse, [words, axis_choice], [tree], api_name="browse")
         axis_choice.change(browse, [words, axis_choice], [tree], api_visibility="private")
 
         def rank(text: str, method: str) -> str:
-            text, _ = cut(text, MAX_QUERY_CHARS)
+            text, _ = cut(text, MAX_QUERY_CHARS + 1)  # one more: the search sees it is long and says so
             if not text.strip() or method not in ("hybrid", "lexical", "dense"):
                 return _empty_ranking()
             result = searcher.search(text, k=10, retriever=method)  # type: ignore[arg-type]
@@ -378,6 +382,8 @@ def ranking_html(result: SearchResult) -> str:
             f'<td><div class="cdv-bar" style="width:{max(share, 4)}%"></div></td></tr>'
         )
     note = "<p>Aucun objectif ne semble couvrir cette question ; les plus proches :</p>" if result.abstain else ""
+    if result.truncated:
+        note = f"<p>Question très longue : seuls ses {MAX_QUERY_CHARS} premiers caractères ont été lus.</p>" + note
     return (
         f'{note}<table class="cdv-ranking"><thead><tr><th>rang</th><th>code</th><th>objectif</th>'
         f"<th>pertinence</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"

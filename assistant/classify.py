@@ -6,10 +6,10 @@ import csv
 import io
 from pathlib import Path
 
-from index import Searcher
+from index import MAX_QUERY_CHARS, Searcher
 
 MAX_CELL_CHARS = 1_000_000
-ADDED_COLUMNS = ("code_suggere", "titre_objectif", "axe", "score", "autres_codes", "hors_contrat")
+ADDED_COLUMNS = ("code_suggere", "titre_objectif", "axe", "score", "autres_codes", "hors_contrat", "remarque")
 
 
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
@@ -54,7 +54,7 @@ def classify_file(searcher: Searcher, path: Path, column: str, out: Path) -> int
     """
     header, rows, delimiter, encoding = read_table(path)
     if column not in header:
-        raise ValueError(f"{path}: no column {column!r}; columns are: {', '.join(header)}")
+        raise ValueError(f"{path} : pas de colonne {column!r} ; les colonnes sont : {', '.join(header)}")
     classified = 0
     for row in rows:
         text = row.get(column, "").strip()
@@ -71,6 +71,7 @@ def classify_file(searcher: Searcher, path: Path, column: str, out: Path) -> int
                 "score": "" if best is None else f"{best.score:.3f}",
                 "autres_codes": " ".join(h.code for h in result.hits[1:]),
                 "hors_contrat": "oui" if result.abstain else "non",
+                "remarque": f"texte tronqué à {MAX_QUERY_CHARS} caractères" if result.truncated else "",
             }
         )
         classified += 1

@@ -361,7 +361,7 @@ def _run_classify(args: argparse.Namespace) -> int:
     out = args.out or args.file.with_name(f"{args.file.stem}-classe.csv")
     searcher = open_searcher(load_contracts(args.contracts), args.embedder)
     count = classify_file(searcher, args.file, args.column, out)
-    print(f"{count} rows classified, written to {out}")
+    print(f"{count} lignes classées, écrites dans {out}")
     return 0
 
 

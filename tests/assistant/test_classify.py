@@ -44,7 +44,7 @@ def test_missing_column_lists_the_columns(tmp_path: Path, lexical: Searcher) -> 
     """Naming a column that does not exist fails with the list of columns."""
     path = tmp_path / "appel.csv"
     path.write_text("a;b\n1;2\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="no column 'texte'; columns are: a, b"):
+    with pytest.raises(ValueError, match="pas de colonne 'texte' ; les colonnes sont : a, b"):
         classify_file(lexical, path, "texte", tmp_path / "out.csv")
 
 
@@ -56,11 +56,11 @@ def test_cli_classify(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkey
     path = tmp_path / "appel.csv"
     path.write_text("titre;résumé\nP1;aide aux devoirs pour les collégiens\n", encoding="utf-8")
     assert main(["classify", str(path), "--column", "résumé"]) == 0
-    assert "1 rows classified" in capsys.readouterr().out
+    assert "1 lignes classées" in capsys.readouterr().out
     row = next(csv.DictReader((tmp_path / "appel-classe.csv").open(encoding="utf-8"), delimiter=";"))
     assert row["code_suggere"] == "5.2.2"
     assert main(["classify", str(path), "--column", "nope"]) == 2
-    assert "no column 'nope'" in capsys.readouterr().err
+    assert "pas de colonne 'nope'" in capsys.readouterr().err
 
 
 def test_a_very_long_cell_is_read(tmp_path: Path, lexical: Searcher) -> None:
@@ -69,7 +69,9 @@ def test_a_very_long_cell_is_read(tmp_path: Path, lexical: Searcher) -> None:
     long_text = "Chantier d'insertion pour les femmes du quartier. " * 4000  # 200,000 characters
     path.write_text(f"id;résumé\n1;{long_text}\n", encoding="utf-8")
     assert classify_file(lexical, path, "résumé", tmp_path / "out.csv") == 1
-    assert read_table(tmp_path / "out.csv")[1][0]["code_suggere"] == "2.1.1"
+    row = read_table(tmp_path / "out.csv")[1][0]
+    assert row["code_suggere"] == "2.1.1"
+    assert row["remarque"] == "texte tronqué à 2000 caractères"
 
 
 def test_a_cell_past_the_limit_names_its_line(tmp_path: Path) -> None:
