@@ -148,3 +148,10 @@ def test_other_objectives_only_when_plausible(default_searcher: Searcher) -> Non
     assert unsure.confidence != "high" and unsure.others
     cards = sources_html(unsure, default_searcher.contracts).split('<div class="cdv-card"')[1:]
     assert all(card.count("<mark>") == 1 for card in cards[1:])
+
+
+def test_a_philosophy_workshop_sees_both_possible_codes(default_searcher: Searcher) -> None:
+    """The four measures the source places under 5.2.2 or 5.3.1 say so: the answer names both codes."""
+    answer = compose_answer("atelier philo pour développer l'esprit critique des enfants", [], default_searcher)
+    assert answer.best is not None and answer.best.code == "5.2.2"
+    assert "5.3.1" in answer.text and "placement incertain" in answer.text
