@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except ContractError as exc:
-        print("Le fichier de contrat est invalide / the contract file is invalid:", file=sys.stderr)
+        print("Contrat invalide :", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -138,6 +139,40 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     chat.add_argument("--port", type=int, help="port (7860 par défaut, ou CDV_PORT)")
     chat.add_argument("--embedder", help=_EMBEDDER_HELP)
     chat.set_defaults(run=_run_chat)
+
+    contract = commands.add_parser("contract", help="ajouter un contrat depuis un tableur, ou vérifier un fichier")
+    contract_commands = contract.add_subparsers(dest="contract_command", required=True)
+    importer = contract_commands.add_parser(
+        "import",
+        help="lire le tableau des objectifs (CSV ou XLSX) et écrire un fichier de contrat validé",
+        epilog=_examples(
+            "cdv contract import tableau.xlsx --id caph-2024-2030 --title \"Contrat de ville Quartiers 2030\" \\",
+            "    --territory \"Communauté d'Agglomération de La Porte du Hainaut\" --period 2024-2030",
+            "cdv contract import tableau.csv --id autre-2024-2030 --title … --territory … --period 2024-2030"
+            " --out corpus/data/autre-2024-2030.yaml",
+            "",
+            "colonnes attendues (une ligne par mesure ; une cellule fusionnée vaut pour les lignes qu'elle couvre) :",
+            "  code (5.1.3 ou 5-1-3), axe, priorité, objectif, mesure ; facultatives : incertain (oui), candidats",
+        ),
+        formatter_class=_RAW,
+    )
+    importer.add_argument("table", type=Path, help="le tableau : .csv (; ou , — UTF-8 ou Windows-1252) ou .xlsx")
+    importer.add_argument("--id", required=True, help="identifiant court du contrat (minuscules, chiffres, tirets)")
+    importer.add_argument("--title", required=True, help="titre du contrat")
+    importer.add_argument("--name", help="le contrat tel qu'on le nomme dans un dossier (par défaut : titre + période)")
+    importer.add_argument("--territory", required=True, help="territoire (intercommunalité, département)")
+    importer.add_argument("--period", required=True, help="années de validité, ex. 2024-2030")
+    importer.add_argument("--source", help="d'où vient le tableau (par défaut : le nom du fichier)")
+    importer.add_argument("--out", type=Path, help="fichier écrit (par défaut : corpus/data/ID.yaml)")
+    importer.set_defaults(run=_run_contract_import)
+    check = contract_commands.add_parser(
+        "check",
+        help="vérifier un fichier de contrat sans rien écrire",
+        epilog=_examples("cdv contract check corpus/data/caph-2015-2023.yaml"),
+        formatter_class=_RAW,
+    )
+    check.add_argument("file", type=Path, help="fichier de contrat (YAML ou JSON)")
+    check.set_defaults(run=_run_contract_check)
 
     feedback = commands.add_parser("feedback", help="avis enregistrés depuis la page")
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
@@ -432,4 +467,44 @@ def _run_dialogue_eval(args: argparse.Namespace) -> int:
     for o in outcomes:
         if not o.right:
             print(f"  miss {o.dialogue} turn {o.turn}: {o.question!r} gold {list(o.gold)} cited {list(o.cited[:2])}")
+    return 0
+
+
+def _run_contract_import(args: argparse.Namespace) -> int:
+    import yaml
+
+    from corpus import DEFAULT_DATA_DIR, Metadata, import_table, load_contract
+
+    period = re.fullmatch(r"\s*(\d{4})\s*[-–/]\s*(\d{4})\s*", args.period)
+    if period is None:
+        raise ValueError(f"--period {args.period!r} : attendu sous la forme 2024-2030")
+    metadata = Metadata(
+        id=args.id,
+        title=args.title,
+        name=args.name,
+        territory=args.territory,
+        start=int(period.group(1)),
+        end=int(period.group(2)),
+        source=args.source or f"Tableau des objectifs importé de {args.table.name}",
+    )
+    contract = import_table(args.table, metadata)
+    out = args.out or DEFAULT_DATA_DIR / f"{contract.id}.yaml"
+    if out.exists():
+        raise ValueError(f"{out} existe déjà : choisissez un autre fichier avec --out, ou supprimez-le d'abord")
+    text = yaml.safe_dump(contract.model_dump(mode="json", exclude_defaults=True), allow_unicode=True, sort_keys=False)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(f"# Imported by `cdv contract import` from {args.table.name}.\n{text}", encoding="utf-8")
+    load_contract(out)  # what was written reads back as the same valid contract
+    objectives = sum(1 for _ in contract.objectives())
+    measures = sum(len(o.measures) for _, _, o in contract.objectives())
+    print(f"{out} : {len(contract.axes)} axes, {objectives} objectifs, {measures} mesures")
+    return 0
+
+
+def _run_contract_check(args: argparse.Namespace) -> int:
+    from corpus import load_contract
+
+    contract = load_contract(args.file)
+    objectives = sum(1 for _ in contract.objectives())
+    print(f"{args.file} : contrat {contract.id} valide ({len(contract.axes)} axes, {objectives} objectifs)")
     return 0
