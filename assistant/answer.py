@@ -29,16 +29,17 @@ _FR = frozenset("le la les des du pour quel quelle quels et est qui aux une un d
 _SHORT = 3  # content words: a question this short may lean on the conversation
 _FOLLOW_UPS = 3  # follow-ups kept after the topic's question
 _FOLLOW_UP_STARTS = ("et ", "and ", "plutot", "rather", "what about", "aussi", "also", "ou bien", "mais ")
-# words that steer a follow-up towards one axis ("plutôt côté santé")
-AXIS_HINTS: dict[int, tuple[str, ...]] = {
-    1: ("service public", "services publics", "agents", "public services"),
-    2: ("emploi", "insertion", "travail", "employment", "jobs"),
-    3: ("sante", "soin", "soins", "medical", "health"),
-    4: ("logement", "habitat", "urbain", "housing"),
-    5: ("ecole", "scolaire", "education", "school"),
-    6: ("delinquance", "securite", "victime", "victimes", "crime"),
-    7: ("citoyennete", "discrimination", "discriminations", "citizenship"),
-}
+# Words that steer a follow-up towards a theme ("plutôt côté santé") and the words axis titles use for
+# it: the axis is looked up in the contract's own titles, so any contract's numbering works.
+THEMES: tuple[tuple[str, ...], ...] = (
+    ("sante", "soin", "soins", "medical", "health"),
+    ("emploi", "insertion", "travail", "employment", "jobs", "economi"),
+    ("logement", "habitat", "urbain", "housing", "cadre de vie", "renouvellement"),
+    ("ecole", "scolaire", "education", "school", "apprentissage", "reussite educative"),
+    ("delinquance", "securite", "tranquillite", "victime", "victimes", "crime"),
+    ("citoyennete", "discrimination", "discriminations", "citizenship", "vie sociale", "lien social"),
+    ("service public", "services publics", "public services", "action publique"),
+)
 
 
 class Answer(BaseModel):
@@ -196,11 +197,24 @@ def _with_context(
         if len(content) > _SHORT or alone.abstain or sure != "low":
             # a whole question, a new topic, or a request the contract does not cover: no gluing
             return question, None, alone
-    axis = next((n for n, hints in AXIS_HINTS.items() if any(h in folded for h in hints)), None)
+    axis = _steered_axis(folded, searcher.contracts, contract_id)
     topic = _topic(history)
     # the search reads MAX_QUERY_CHARS at most: the new question must fit whole
     earlier = " ".join(topic)[: max(0, MAX_QUERY_CHARS - len(question) - 1)]
     return f"{earlier} {question}".strip(), axis, None
+
+
+def _steered_axis(folded: str, contracts: Sequence[Contract], contract_id: str | None) -> int | None:
+    """The axis a follow-up names by its theme ("plutôt côté santé"), found in the axes' own titles."""
+    theme = next((words for words in THEMES if any(w in folded for w in words)), None)
+    if theme is None:
+        return None
+    for contract in contracts:
+        if contract_id is None or contract.id == contract_id:
+            for axis in contract.axes:
+                if any(w in fold(axis.title) for w in theme):
+                    return axis.number
+    return None
 
 
 def _topic(history: Sequence[str]) -> list[str]:

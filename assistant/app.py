@@ -34,12 +34,12 @@ MAX_CODE_CHARS = 50
 MAX_BODY_BYTES = 2_000_000  # one request body; a 10 MB post is refused before it is parsed
 ANSWER_BUDGET_SECONDS = 5.0  # one question may not hold a worker longer than this
 
-EXAMPLES = [
-    "les jeunes qui sèchent les cours",
+# shown when no loaded contract lists examples of its own (`examples` in the contract file)
+DEFAULT_EXAMPLES = [
+    "aide aux devoirs pour les collégiens du quartier",
+    "chantier d'insertion",
     "aide aux victimes de violences conjugales",
-    "chantier d'insertion pour les femmes du quartier",
     "which objective covers school absenteeism?",
-    "marchands de sommeil",
 ]
 ALL_AXES = "Tous les axes"
 # After an answer: scroll the chat so that the question and the start of the answer (the cited code and
@@ -77,7 +77,9 @@ CSS = """
 
 def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
     """The whole page; models and indexes are already loaded in `searcher`."""
-    with gr.Blocks(title="Assistant contrat de ville — CAPH 2015-2023", analytics_enabled=False) as app:
+    names = ", ".join(c.name or f"{c.title} ({c.period.label()})" for c in searcher.contracts)
+    examples = list(dict.fromkeys(e for c in searcher.contracts for e in c.examples)) or DEFAULT_EXAMPLES
+    with gr.Blocks(title=f"Assistant — {names}"[:120], analytics_enabled=False) as app:
         gr.Markdown(
             "# Assistant du contrat de ville\n"
             f"{_contract_line(searcher.contracts)}. Décrivez votre action ou posez votre question : "
@@ -104,7 +106,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                         max_length=MAX_QUERY_CHARS * 5,
                         submit_btn="Envoyer",
                     )
-                    gr.Examples(EXAMPLES, inputs=question, label="Exemples")
+                    gr.Examples(examples, inputs=question, label="Exemples")
                 with gr.Column(scale=2):
                     sources = gr.HTML(label="Sources", elem_id="sources", value=_empty_sources())
                     # plain text with a copy button, to paste into the application form as it is
@@ -460,7 +462,7 @@ def _empty_sources() -> str:
 
 
 def _contract_line(contracts: list[Contract]) -> str:
-    return "; ".join(f"{c.title}, {c.territory}, période {c.period.label()}" for c in contracts)
+    return "; ".join(c.name or f"{c.title}, {c.territory}, période {c.period.label()}" for c in contracts)
 
 
 def _axis_labels(contracts: list[Contract]) -> list[str]:

@@ -106,6 +106,8 @@ class Contract(_Frozen):
     title_en: Text | None = None
     # the contract as people name it in a funding application; default: "<title> (<period>)"
     name: Text | None = None
+    # questions shown as examples on the page (any contract can have its own)
+    examples: tuple[Text, ...] = ()
     territory: Text
     period: Period
     source: Text

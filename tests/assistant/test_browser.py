@@ -162,3 +162,44 @@ def test_the_feedback_form_starts_blank_for_each_answer(page: Any) -> None:
     )
     assert page.locator("#rating input:checked").count() == 0
     assert page.input_value("#comment textarea, #comment input") == ""
+
+
+def test_a_contract_imported_from_a_spreadsheet_answers_in_the_chat(
+    browser: Any, index_cache: Path, tmp_path: Path
+) -> None:
+    """An objective table dropped in as a spreadsheet (an invented one) is served by the same page with no
+    code change: the answer cites its code and the funding text names that contract."""
+    import socket
+
+    from assistant.app import build_app, launch
+    from assistant.cli import main
+    from assistant.feedback import FeedbackStore
+    from assistant.settings import Settings
+    from corpus import load_contracts
+    from index import DEFAULT_EMBEDDER, open_searcher
+
+    folder = tmp_path / "contrats"
+    table = Path(__file__).parents[1] / "corpus" / "data" / "valmont-invented.csv"
+    arguments = ["contract", "import", str(table), "--id", "valmont-2024-2030"]
+    arguments += ["--title", "Contrat de ville de Valmont", "--territory", "Valmont", "--period", "2024-2030"]
+    arguments += ["--out", str(folder / "valmont.yaml")]
+    assert main(arguments) == 0
+    searcher = open_searcher(load_contracts(folder), DEFAULT_EMBEDDER, cache_dir=index_cache)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    app = build_app(searcher, FeedbackStore(tmp_path / "feedback.sqlite3"))
+    launch(app, Settings(port=port, feedback_db=tmp_path / "feedback.sqlite3"), block=False)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        assert "Contrat de ville de Valmont" in page.inner_text("body")
+        page.fill("#question textarea", "aider à payer le permis de conduire pour aller travailler")
+        page.press("#question textarea", "Enter")
+        page.wait_for_selector("#chat >> text=1.1.1", timeout=30_000)
+        assert page.input_value("#funding textarea").startswith("Contrat de ville de Valmont (2024-2030)")
+        assert "marchands de sommeil" not in page.inner_text("body")  # CAPH's examples are CAPH's data
+    finally:
+        page.close()
+        app.close()
