@@ -86,6 +86,17 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             "l'assistant cite les objectifs opérationnels du contrat qui la couvrent."
         )
         last = gr.State(None)
+        # several contracts loaded: the user picks one, and every answer, tree and ranking stays within it
+        ids = [c.id for c in searcher.contracts]
+        chosen = gr.State(ids[0])
+        contract_choice = gr.Dropdown(
+            [(c.name or f"{c.title} ({c.period.label()})", c.id) for c in searcher.contracts],
+            value=ids[0],
+            label="Contrat",
+            elem_id="contract",
+            visible=len(ids) > 1,
+        )
+        contract_choice.change(lambda value: value if value in ids else ids[0], contract_choice, chosen)
         with gr.Tab("Discussion"):
             with gr.Row():
                 with gr.Column(scale=3):
@@ -132,7 +143,9 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         with gr.Tab("Parcourir"):
             with gr.Row():
                 words = gr.Textbox(label="Filtrer par mots", elem_id="browse-words", max_length=MAX_FILTER_CHARS)
-                axis_choice = gr.Dropdown([ALL_AXES, *_axis_labels(searcher.contracts)], value=ALL_AXES, label="Axe")
+                axis_choice = gr.Dropdown(
+                    [ALL_AXES, *_axis_labels(searcher.contracts)], value=ALL_AXES, label="Axe"
+                )
             tree = gr.HTML(value=browse_html(searcher.contracts, "", None), elem_id="tree")
         with gr.Tab("Recherche"):
             raw_question = gr.Textbox(
@@ -148,12 +161,15 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             )
             ranking = gr.HTML(elem_id="ranking", value=_empty_ranking())
 
-        def respond(message: str, history: list[Any] | None, _last: Any) -> tuple[Any, ...]:
+        def respond(message: str, history: list[Any] | None, _last: Any, contract_id: str) -> tuple[Any, ...]:
             message, _ = cut(message, MAX_QUERY_CHARS * 5)  # compose_answer cuts further and says so
             history = normalise_history(history)
             earlier = [m["content"] for m in history if m["role"] == "user" and m["content"]]
+            within = contract_id if contract_id in ids else ids[0]
             answer = within_budget(
-                lambda: compose_answer(message, [unescape_markdown(q) for q in earlier], searcher),
+                lambda: compose_answer(
+                    message, [unescape_markdown(q) for q in earlier], searcher, contract_id=within
+                ),
                 ANSWER_BUDGET_SECONDS,
             )
             # the chat renders Markdown: escape the user's text so that markup in it shows as typed
@@ -162,11 +178,16 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                 history += [{"role": "user", "content": shown}, {"role": "assistant", "content": _TOO_SLOW}]
                 return history, _empty_sources(), "", None, ""
             history += [{"role": "user", "content": shown}, {"role": "assistant", "content": answer.text}]
-            state = {"question": answer.query or message, "typed": message, "codes": list(answer.cited_codes)}
+            state = {
+                "question": answer.query or message,
+                "typed": message,
+                "codes": list(answer.cited_codes),
+                "contract": within,
+            }
             return history, sources_html(answer, searcher.contracts), answer.funding_block or "", state, ""
 
         answered = question.submit(
-            respond, [question, chatbot, last], [chatbot, sources, funding, last, question], api_name="respond"
+            respond, [question, chatbot, last, chosen], [chatbot, sources, funding, last, question], api_name="respond"
         )
 
         def reset_feedback() -> tuple[Any, ...]:
@@ -176,7 +197,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         answered.then(reset_feedback, None, [rating, correct, comment, status], api_visibility="private")
         answered.then(None, None, None, js=SHOW_ANSWER)
 
-        known_codes = {o.code for c in searcher.contracts for _, _, o in c.objectives()}
+        known_codes = {c.id: {o.code for _, _, o in c.objectives()} for c in searcher.contracts}
 
         def save_feedback(choice: str | None, code: str, text: str, state: dict[str, Any] | None) -> str:
             if not state:
@@ -194,7 +215,8 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     comment=text,
                     correct_code=code if vote == -1 else None,
                     typed=str(state.get("typed") or "")[:MAX_FEEDBACK_CHARS] or None,
-                    known_codes=known_codes,
+                    known_codes=known_codes.get(str(state.get("contract")), set()),
+                    contract=str(state.get("contract") or "") or None,
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 return f"Avis non enregistré : {html.escape(str(exc))}"
@@ -202,25 +224,29 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
 
         send.click(save_feedback, [rating, correct, comment, last], [status], api_name="feedback")
 
-        def browse(text: str, axis_label: str) -> str:
+        def browse(text: str, axis_label: str, contract_id: str) -> str:
             words, was_cut = cut(text, MAX_FILTER_CHARS)
-            tree = browse_html(searcher.contracts, words, _axis_number(axis_label))
+            shown = [c for c in searcher.contracts if c.id == contract_id] or searcher.contracts[:1]
+            tree = browse_html(shown, words, _axis_number(axis_label))
             if was_cut:
                 return f"<p>Filtre trop long : seuls ses {MAX_FILTER_CHARS} premiers caractères ont été lus.</p>{tree}"
             return tree
 
-        words.change(browse, [words, axis_choice], [tree], api_name="browse")
-        axis_choice.change(browse, [words, axis_choice], [tree], api_visibility="private")
+        words.change(browse, [words, axis_choice, chosen], [tree], api_name="browse")
+        axis_choice.change(browse, [words, axis_choice, chosen], [tree], api_visibility="private")
+        chosen.change(browse, [words, axis_choice, chosen], [tree], api_visibility="private")
 
-        def rank(text: str, method: str) -> str:
+        def rank(text: str, method: str, contract_id: str) -> str:
             text, _ = cut(text, MAX_QUERY_CHARS + 1)  # one more: the search sees it is long and says so
             if not text.strip() or method not in ("hybrid", "lexical", "dense"):
                 return _empty_ranking()
-            result = searcher.search(text, k=10, retriever=method)  # type: ignore[arg-type]
+            within = contract_id if contract_id in ids else ids[0]
+            result = searcher.search(text, k=10, retriever=method, contract=within)  # type: ignore[arg-type]
             return ranking_html(result)
 
-        raw_question.submit(rank, [raw_question, retriever], [ranking], api_name="rank")
-        retriever.change(rank, [raw_question, retriever], [ranking], api_visibility="private")
+        raw_question.submit(rank, [raw_question, retriever, chosen], [ranking], api_name="rank")
+        retriever.change(rank, [raw_question, retriever, chosen], [ranking], api_visibility="private")
+        chosen.change(rank, [raw_question, retriever, chosen], [ranking], api_visibility="private")
     return app  # type: ignore[no-any-return]
 
 

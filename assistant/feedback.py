@@ -25,12 +25,17 @@ CREATE TABLE IF NOT EXISTS feedback (
     rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
     comment TEXT NOT NULL DEFAULT '',
     correct_code TEXT,
-    typed TEXT
+    typed TEXT,
+    contract TEXT
 )
 """
-# databases written before the `typed` column (the question as the user typed it; `question` is what was
-# searched, which for a follow-up includes the earlier question) get it on first open
-MIGRATIONS = ("ALTER TABLE feedback ADD COLUMN typed TEXT",)
+# columns added since the first version, added to older databases on first open: `typed` (the question as
+# the user typed it; `question` is what was searched, which for a follow-up includes the earlier question)
+# and `contract` (the id of the contract the answer cited from)
+MIGRATIONS = {
+    "typed": "ALTER TABLE feedback ADD COLUMN typed TEXT",
+    "contract": "ALTER TABLE feedback ADD COLUMN contract TEXT",
+}
 MAX_TEXT = 5000
 BUSY_TIMEOUT_SECONDS = 10  # how long a vote waits for another writer before saying the base is busy
 
@@ -47,6 +52,7 @@ class Feedback:
     comment: str
     correct_code: str | None
     typed: str | None = None
+    contract: str | None = None
 
 
 class FeedbackStore:
@@ -92,6 +98,7 @@ class FeedbackStore:
         correct_code: str | None = None,
         typed: str | None = None,
         known_codes: Collection[str] | None = None,
+        contract: str | None = None,
     ) -> int:
         """Store one vote and return its id; it is on disk when this returns.
 
@@ -117,8 +124,8 @@ class FeedbackStore:
                 raise ValueError(f"le code {code} n'existe pas dans le contrat (vérifiez le numéro, ex. 5.1.3)")
         with self._connect() as db:
             cursor = db.execute(
-                "INSERT INTO feedback (created_at, question, cited_codes, rating, comment, correct_code, typed)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (created_at, question, cited_codes, rating, comment, correct_code, typed,"
+                " contract) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     time.time(),
                     question[:MAX_TEXT],
@@ -127,6 +134,7 @@ class FeedbackStore:
                     comment.strip()[:MAX_TEXT],
                     code,
                     typed[:MAX_TEXT] if typed else None,
+                    contract,
                 ),
             )
             return int(cursor.lastrowid or 0)
@@ -135,10 +143,10 @@ class FeedbackStore:
         """Every stored vote, oldest first."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT id, created_at, question, cited_codes, rating, comment, correct_code, typed"
+                "SELECT id, created_at, question, cited_codes, rating, comment, correct_code, typed, contract"
                 " FROM feedback ORDER BY id"
             ).fetchall()
-        return [Feedback(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6], r[7]) for r in rows]
+        return [Feedback(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6], r[7], r[8]) for r in rows]
 
     def export_corrections(self) -> list[dict[str, object]]:
         """Thumbs-down votes with a corrected code, as questions in the evaluation format."""
@@ -159,8 +167,8 @@ class FeedbackStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(SCHEMA)
             columns = {row[1] for row in db.execute("PRAGMA table_info(feedback)")}
-            if "typed" not in columns:
-                for statement in MIGRATIONS:
+            for column, statement in MIGRATIONS.items():
+                if column not in columns:
                     db.execute(statement)
             db.execute("SELECT count(*) FROM feedback").fetchone()
 

@@ -47,7 +47,7 @@ def test_feedback_reaches_sqlite(server: tuple[str, Path]) -> None:
     last = FeedbackStore(server[1]).all()[-1]
     assert (last.question, last.rating, last.correct_code) == ("aide aux devoirs", -1, "5.2.2")
     assert last.comment == "<script>alert(1)</script>" and last.cited_codes
-    assert last.typed == "aide aux devoirs"
+    assert last.typed == "aide aux devoirs" and last.contract == "caph-2015-2023"
 
 
 def test_a_correction_to_a_code_the_contract_lacks_is_refused(server: tuple[str, Path]) -> None:

@@ -168,7 +168,8 @@ def test_a_contract_imported_from_a_spreadsheet_answers_in_the_chat(
     browser: Any, index_cache: Path, tmp_path: Path
 ) -> None:
     """An objective table dropped in as a spreadsheet (an invented one) is served by the same page with no
-    code change: the answer cites its code and the funding text names that contract."""
+    code change: the answer cites its code and the funding text names that contract. Beside CAPH's, the
+    page asks which contract and answers within the one chosen."""
     import socket
 
     from assistant.app import build_app, launch
@@ -185,6 +186,7 @@ def test_a_contract_imported_from_a_spreadsheet_answers_in_the_chat(
     arguments += ["--out", str(folder / "valmont.yaml")]
     assert main(arguments) == 0
     searcher = open_searcher(load_contracts(folder), DEFAULT_EMBEDDER, cache_dir=index_cache)
+    both = open_searcher([*load_contracts(), *load_contracts(folder)], DEFAULT_EMBEDDER, cache_dir=index_cache)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -203,3 +205,25 @@ def test_a_contract_imported_from_a_spreadsheet_answers_in_the_chat(
     finally:
         page.close()
         app.close()
+    two = build_app(both, FeedbackStore(tmp_path / "feedback.sqlite3"))
+    launch(two, Settings(port=port, feedback_db=tmp_path / "feedback.sqlite3"), block=False)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#contract", timeout=30_000)
+        page.fill("#question textarea", "chantier d'insertion")
+        page.press("#question textarea", "Enter")
+        page.wait_for_selector("#chat >> text=2.1.1", timeout=30_000)
+        assert page.input_value("#funding textarea").startswith("Contrat de ville de la Communauté")
+        page.click("#contract input")
+        page.get_by_role("option", name="Contrat de ville de Valmont (2024-2030)").click()
+        page.wait_for_timeout(500)
+        page.fill("#question textarea", "aider à payer le permis de conduire pour aller travailler")
+        page.press("#question textarea", "Enter")
+        page.wait_for_function(
+            "document.querySelector('#funding textarea').value.startsWith('Contrat de ville de Valmont')",
+            timeout=30_000,
+        )
+    finally:
+        page.close()
+        two.close()

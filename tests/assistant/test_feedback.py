@@ -176,5 +176,8 @@ def test_an_older_database_gets_the_typed_column(tmp_path: Path) -> None:
         db.execute("INSERT INTO feedback VALUES (1, 0, 'ancienne', '[]', 1, '', NULL)")
     db.close()
     store = FeedbackStore(path)
-    store.add("nouvelle", ["5.1.3"], 1, typed="nouvelle")
-    assert [(f.question, f.typed) for f in store.all()] == [("ancienne", None), ("nouvelle", "nouvelle")]
+    store.add("nouvelle", ["5.1.3"], 1, typed="nouvelle", contract="caph-2015-2023")
+    assert [(f.question, f.typed, f.contract) for f in store.all()] == [
+        ("ancienne", None, None),
+        ("nouvelle", "nouvelle", "caph-2015-2023"),
+    ]
