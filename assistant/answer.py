@@ -84,6 +84,9 @@ def compose_answer(
         result = searcher.search(query, k=4, axis=axis, contract=contract_id)
     if axis is not None and not result.hits:
         result = searcher.search(query, k=4, contract=contract_id)
+    if contract_id is None and len(searcher.contracts) > 1 and result.hits:
+        # several contracts and none chosen: answer within the one that fits best, never a mix
+        result = searcher.search(query, k=4, axis=axis, contract=result.hits[0].contract_id)
     if result.corrections:
         read_as = ", ".join(f"« {typed} » → « {fixed} »" for typed, fixed in result.corrections)
         notices.append(_READ_AS[lang].format(words=read_as))

@@ -46,7 +46,7 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
     return header, rows, delimiter, "utf-8" if encoding == "utf-8-sig" else encoding
 
 
-def classify_file(searcher: Searcher, path: Path, column: str, out: Path) -> int:
+def classify_file(searcher: Searcher, path: Path, column: str, out: Path, *, contract: str | None = None) -> int:
     """Write `out` with the suggested objective of each row; returns the number of rows classified.
 
     Raises:
@@ -61,7 +61,7 @@ def classify_file(searcher: Searcher, path: Path, column: str, out: Path) -> int
         if not text:
             row.update(dict.fromkeys(ADDED_COLUMNS, ""))
             continue
-        result = searcher.search(text, k=3)
+        result = searcher.search(text, k=3, contract=contract)
         best = result.hits[0] if result.hits else None
         row.update(
             {

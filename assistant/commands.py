@@ -108,6 +108,7 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     )
     contracts_option(ask)
     ask.add_argument("question", help="la question ou le résumé du projet, entre guillemets")
+    ask.add_argument("--contract", help="identifiant du contrat où chercher, quand plusieurs sont chargés")
     ask.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
     ask.set_defaults(run=_run_ask)
 
@@ -124,6 +125,7 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
         "file", type=Path, help="fichier CSV (séparateur ; ou , — UTF-8 ou Windows-1252, comme Excel l'enregistre)"
     )
     classify.add_argument("--column", required=True, help="nom de la colonne qui contient le texte du projet")
+    classify.add_argument("--contract", help="identifiant du contrat où chercher, quand plusieurs sont chargés")
     classify.add_argument("--out", type=Path, help="fichier produit (par défaut : FICHIER-classe.csv)")
     classify.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
     classify.set_defaults(run=_run_classify)
@@ -380,7 +382,7 @@ def _run_ask(args: argparse.Namespace) -> int:
     from assistant.answer import compose_answer, plain_text
 
     searcher = open_searcher(load_contracts(args.contracts), args.embedder)
-    answer = compose_answer(args.question, [], searcher)
+    answer = compose_answer(args.question, [], searcher, contract_id=args.contract)
     print(plain_text(answer.text))
     if answer.funding_block:
         print("\n--- Pour votre dossier ---")
@@ -395,7 +397,7 @@ def _run_classify(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"{args.file}: no such CSV file")
     out = args.out or args.file.with_name(f"{args.file.stem}-classe.csv")
     searcher = open_searcher(load_contracts(args.contracts), args.embedder)
-    count = classify_file(searcher, args.file, args.column, out)
+    count = classify_file(searcher, args.file, args.column, out, contract=args.contract)
     print(f"{count} lignes classées, écrites dans {out}")
     return 0
 

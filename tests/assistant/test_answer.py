@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.answer import compose_answer, detect_language
+from corpus import Contract
 from index import Searcher
 
 
@@ -155,3 +158,16 @@ def test_a_philosophy_workshop_sees_both_possible_codes(default_searcher: Search
     answer = compose_answer("atelier philo pour développer l'esprit critique des enfants", [], default_searcher)
     assert answer.best is not None and answer.best.code == "5.2.2"
     assert "5.3.1" in answer.text and "placement incertain" in answer.text
+
+
+def test_with_two_contracts_an_answer_cites_one(caph: Contract, tmp_path: Path) -> None:
+    """Two contracts with the same codes: an answer cites within one of them, never a mix."""
+    from tests.fakes import FakeEmbedder
+
+    other = caph.model_copy(update={"id": "autre-2015-2023"})
+    searcher = Searcher([caph, other], FakeEmbedder(), cache_dir=tmp_path)
+    answer = compose_answer("chantier d'insertion pour les femmes", [], searcher)
+    assert answer.best is not None
+    assert {c.contract_id for c in (answer.best, *answer.others)} == {answer.best.contract_id}
+    chosen = compose_answer("chantier d'insertion pour les femmes", [], searcher, contract_id="autre-2015-2023")
+    assert chosen.best is not None and chosen.best.contract_id == "autre-2015-2023"
