@@ -1,5 +1,6 @@
 """Retrieval over the contract: embedders, lexical and dense indexes, fusion, abstention."""
 
+from index.abstention import AbstainRule
 from index.confidence import CONFIDENT_MARGIN, Confidence, confidence
 from index.dense import StaleIndexError, default_cache_dir
 from index.embedders import DEFAULT_EMBEDDER, E5_NAME, MINILM_NAME, USE_NAME, Embedder, load_embedder
@@ -7,7 +8,6 @@ from index.hits import Hit, MatchedMeasure, SearchResult
 from index.searcher import (
     MAX_QUERY_CHARS,
     RETRIEVERS,
-    AbstainRule,
     Retriever,
     Searcher,
     SearchSettings,

@@ -13,6 +13,7 @@ from typing import Literal, get_args
 import numpy as np
 
 from corpus import Contract, contract_hash
+from index.abstention import ABSTAIN_RULE, ABSTAIN_RULE_DEFAULT, AbstainRule
 from index.classifier import ObjectiveClassifier, load_or_fit
 from index.dense import DenseIndex, default_cache_dir, load_or_build
 from index.embedders import Embedder
@@ -34,26 +35,6 @@ MAX_QUERY_CHARS = 2000
 
 
 @dataclass(frozen=True)
-class AbstainRule:
-    """Refuse when margin < strict, or when margin < weak and coverage < coverage (see SearchSettings)."""
-
-    strict: float
-    weak: float
-    coverage: float
-
-
-# Per embedder (cosine scales differ between models, not between contracts), fitted by `python -m eval.tune`
-# on the development questions, the bundled contract and its source-only form together, at a 2% budget of
-# in-scope questions refused. Strict is about zero: refuse when an out-of-scope request is as close as the
-# contract.
-ABSTAIN_RULE: dict[str, AbstainRule] = {
-    "e5-small": AbstainRule(strict=-0.006, weak=0.010, coverage=0.34),
-    "use-multilingual": AbstainRule(strict=-0.030, weak=0.055, coverage=0.34),
-}
-ABSTAIN_RULE_DEFAULT = AbstainRule(strict=0.0, weak=0.0, coverage=0.0)
-
-
-@dataclass(frozen=True)
 class SearchSettings:
     """Tunable choices of the search, fixed on the development questions."""
 
@@ -71,12 +52,9 @@ class SearchSettings:
     # the domain thesaurus (index/data/thesaurus-fr.yaml): its everyday situations are attached, when the
     # index is built, to the objectives whose own text the concept's terms match, and indexed with them
     thesaurus: bool = True
-    # Abstention (`python -m eval.tune`, dev questions only). The margin is how much closer (cosine) the
-    # question is to the contract's closest passage than to the closest request no contrat de ville covers
-    # (index/data/out-of-scope-fr.yaml, plus the contract's own list if it has one); the coverage is the
-    # share of the question's stems found in its best objectives' text. Refuse when the margin is below
-    # `strict`, or below `weak` while the coverage is below `coverage`. Cosines and coverage need no
-    # calibration per contract; the values depend on the embedder's scale (None: ABSTAIN_RULE).
+    # abstention (index/abstention.py, fitted by `python -m eval.tune` on dev questions only); the
+    # out-of-scope requests are index/data/out-of-scope-fr.yaml plus the contract's own list if it has one.
+    # None: the embedder's rule in ABSTAIN_RULE
     abstain_rule: AbstainRule | None = None
     # the lexical retriever alone has no embeddings: refuse when its best objectives' text holds less
     # than this share of the question's stems
@@ -331,7 +309,6 @@ class Searcher:
             "dense_top": float(dense.max()) if dense is not None else 0.0,
             "outside_top": outside_top,
             "coverage": self._coverage(lexical_text, fused),
-            "words": float(len(self._analyzer.tokens(query))),
         }
         abstain = not known and self._abstains(signals, retriever)
         if known:
@@ -383,9 +360,7 @@ class Searcher:
     def _abstains(self, signals: dict[str, float], retriever: Retriever) -> bool:
         if retriever == "lexical":
             return signals["coverage"] < self.settings.abstain_coverage
-        rule = self.abstain_rule
-        margin = signals["dense_top"] - signals["outside_top"]
-        return margin < rule.strict or (margin < rule.weak and signals["coverage"] < rule.coverage)
+        return self.abstain_rule.refuses(signals)
 
     @property
     def abstain_rule(self) -> AbstainRule:
