@@ -6,11 +6,12 @@ import argparse
 import json
 import logging
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from corpus import DEFAULT_DATA_DIR, Contract, ContractError, load_contracts
 
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _FrenchParser(
         prog="cdv",
         description="Assistant du contrat de ville : trouver l'objectif opérationnel qui couvre une action.",
         epilog=(
@@ -80,6 +81,26 @@ def _parser() -> argparse.ArgumentParser:
     register(commands, _contracts_option)
     _in_french(parser)
     return parser
+
+
+class _FrenchParser(argparse.ArgumentParser):
+    """argparse's error messages in French (the users are French)."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, french in _ERRORS:
+            message = re.sub(pattern, french, message)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog} : erreur : {message}\n")
+
+
+_ERRORS = (
+    (r"^the following arguments are required: (.*)$", r"il manque : \1"),
+    (r"^argument (.*?): invalid choice: (.*?) \(choose from (.*)\)$", r"\1 : choix \2 inconnu (au choix : \3)"),
+    (r"^unrecognized arguments: (.*)$", r"arguments inconnus : \1"),
+    (r"^argument (.*?): expected one argument$", r"\1 : une valeur est attendue"),
+    (r"^argument (.*?): invalid int value: (.*)$", r"\1 : \2 n'est pas un nombre entier"),
+    (r"^argument (.*?): invalid Path value: (.*)$", r"\1 : \2 n'est pas un chemin de fichier"),
+)
 
 
 class _FrenchFormatter(argparse.RawDescriptionHelpFormatter):
