@@ -1,8 +1,10 @@
 """Grid search of fusion weights and fit of the abstention margin, on the development split only.
 
-Run: `.venv/bin/python -m eval.tune [--embedder NAME]`. It never reads the held-out part. Every figure is
-taken on two forms of the bundled contract, as shipped and stripped of its editorial fields
-(`corpus.source_only`), so that a setting is chosen for contracts nobody wrote vocabulary for too. The
+Run: `.venv/bin/python -m eval.tune [--embedder NAME] [--contracts FILE_OR_FOLDER --queries FILE …]`.
+It never reads the held-out part (a question file without splits is read whole, as development
+questions). Every figure is taken on two forms of the contracts, as shipped and stripped of their
+editorial fields (`corpus.source_only`), so that a setting is chosen for contracts nobody wrote
+vocabulary for too. The
 abstention margin is fitted on the dev questions, the dev situations and `eval/data/calibration_oos.txt`
 (extra out-of-scope requests written for calibration only, in neither evaluation split).
 """
@@ -18,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus import load_contracts, source_only
-from eval.questions import SITUATIONS, Question, load_questions
+from corpus import DEFAULT_DATA_DIR, load_contracts, source_only
+from eval.questions import DEFAULT_QUESTIONS, SITUATIONS, Question, load_questions
 from eval.report import evaluate
 from index import DEFAULT_EMBEDDER, AbstainRule, Searcher, SearchSettings, fold, open_searcher
 
@@ -36,9 +38,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Print the best fusion weights, then the abstention margin at several false-refusal budgets."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--embedder", default=DEFAULT_EMBEDDER)
+    parser.add_argument("--contracts", type=Path, default=DEFAULT_DATA_DIR, help="contract file or folder")
+    parser.add_argument(
+        "--queries", type=Path, action="append", help="question file(s) of that contract (default: the bundled sets)"
+    )
     args = parser.parse_args(argv)
-    questions = [q for q in development_questions() if q.style != "calibration"]
-    searchers = both_forms(args.embedder)
+    files = args.queries or [DEFAULT_QUESTIONS, SITUATIONS]
+    questions = [q for q in development_questions(files) if q.style != "calibration"]
+    searchers = both_forms(args.embedder, contracts=args.contracts)
     rows = []
     grid = itertools.product([0.0, 0.1, 0.2, 0.3, 0.4, 0.5], [0.0, 0.1, 0.2, 0.3, 0.4])
     for dense, classifier in [(d, c) for d, c in grid if d + c < 1]:
@@ -52,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("mean hit@1  as shipped  source-only  dense_weight  classifier_weight")
     for mean, shipped, source, dense, classifier in rows[:10]:
         print(f"{mean:.3f}       {shipped:.3f}       {source:.3f}        {dense:.1f}           {classifier:.1f}")
-    fit = fit_abstention(searchers)
+    fit = fit_abstention(searchers, files)
     print(f"\nAbstention rule ({args.embedder}; the default uses the {CHOSEN_BUDGET:.0%} budget):")
     for line in fit.lines():
         print("  " + line)
@@ -60,20 +67,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("  " + typo_robustness(fit.apply(searchers[0])))
 
 
-def both_forms(embedder: str, settings: SearchSettings | None = None) -> tuple[Searcher, Searcher]:
-    """Searchers over the bundled contract as shipped and stripped of its editorial fields."""
-    contracts = load_contracts()
+def both_forms(
+    embedder: str, settings: SearchSettings | None = None, *, contracts: Path = DEFAULT_DATA_DIR
+) -> tuple[Searcher, Searcher]:
+    """Searchers over the contracts (the bundled one by default) as shipped and stripped of their
+    editorial fields."""
+    loaded = load_contracts(contracts)
     return (
-        open_searcher(contracts, embedder, settings),
-        open_searcher([source_only(c) for c in contracts], embedder, settings),
+        open_searcher(loaded, embedder, settings),
+        open_searcher([source_only(c) for c in loaded], embedder, settings),
     )
 
 
-def development_questions() -> list[Question]:
-    """The dev questions, the dev situations and the calibration requests (style `calibration`)."""
+def development_questions(files: Sequence[Path] = (DEFAULT_QUESTIONS, SITUATIONS)) -> list[Question]:
+    """The dev questions of the files (all of a file without a split) and the calibration requests
+    (style `calibration`, out of scope for any contrat de ville)."""
     requests = [line.strip() for line in CALIBRATION_OOS.read_text(encoding="utf-8").splitlines() if line.strip()]
     calibration = [Question(id=f"cal{n}", question=t, style="calibration") for n, t in enumerate(requests)]
-    return [*load_questions(split="dev"), *load_questions(SITUATIONS, "dev"), *calibration]
+    questions = []
+    for path in files:
+        every = load_questions(path)
+        questions += [q for q in every if q.split in (None, "dev")]
+    return [*questions, *calibration]
 
 
 @dataclass(frozen=True)
@@ -112,10 +127,12 @@ class AbstentionFit:
         return lines
 
 
-def fit_abstention(searchers: Sequence[Searcher]) -> AbstentionFit:
+def fit_abstention(
+    searchers: Sequence[Searcher], files: Sequence[Path] = (DEFAULT_QUESTIONS, SITUATIONS)
+) -> AbstentionFit:
     """Per budget, by grid search, the rule that refuses the most out-of-scope development requests while
     refusing at most that share of the in-scope ones, both contract forms pooled."""
-    questions = development_questions()
+    questions = development_questions(files)
     texts = [q.question for q in questions]
     in_scope = np.array([q.in_scope for q in questions])
     margins, coverages, lexical_coverages = [], [], []
