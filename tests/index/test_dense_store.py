@@ -263,3 +263,20 @@ class _ShuffledEmbedder(FakeEmbedder):
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return np.roll(super().encode_passages(texts), 1, axis=1)
+
+
+def test_a_corrupt_vector_cache_costs_only_time(
+    caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A vector cache that is not a database is ignored with a warning: the index is built from the model."""
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    (tmp_path / "fake" / "vectors.sqlite3").write_bytes(b"not a database" * 100)
+    for folder in (tmp_path / "fake").iterdir():
+        if folder.is_dir():
+            (folder / "meta.json").unlink()  # force a rebuild, which reads the cache
+    embedder = _CountingEmbedder()
+    with caplog.at_level(logging.WARNING, logger="index.vectors"):
+        searcher = Searcher([caph], embedder, cache_dir=tmp_path)
+    assert "unreadable" in caplog.text
+    assert embedder.embedded > 1000
+    assert searcher.search("chantier d'insertion", k=1).hits
