@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+from corpus import decode_csv
 from index import MAX_QUERY_CHARS, Searcher
 
 MAX_CELL_CHARS = 1_000_000
@@ -18,17 +19,7 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
     Returns:
         (header, rows, delimiter, encoding)
     """
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise ValueError(f"{path}: neither UTF-8 nor Windows-1252")
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") and ";" in first_line else ","
+    text, delimiter, encoding = decode_csv(path)
     # the csv module refuses cells over 131,072 characters by default; allow long project texts, and
     # say which line is at fault past that
     csv.field_size_limit(MAX_CELL_CHARS)
@@ -43,7 +34,7 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
             f"{path}: line {reader.line_num}: {exc} (a cell may hold at most {MAX_CELL_CHARS:,} characters; "
             "check for an unclosed quote)"
         ) from exc
-    return header, rows, delimiter, "utf-8" if encoding == "utf-8-sig" else encoding
+    return header, rows, delimiter, encoding
 
 
 def classify_file(searcher: Searcher, path: Path, column: str, out: Path, *, contract: str | None = None) -> int:

@@ -1,7 +1,7 @@
 """The contract as validated data: schema, loader and the bundled CAPH contract."""
 
 from corpus.editorial import source_only
-from corpus.importer import Metadata, import_table
+from corpus.importer import Metadata, decode_csv, import_table
 from corpus.loader import DEFAULT_DATA_DIR, ContractError, contract_hash, load_contract, load_contracts
 from corpus.schema import CODE_PATTERN, Axis, Contract, GlossaryEntry, Measure, Objective, Priority
 
@@ -17,6 +17,7 @@ __all__ = [
     "Objective",
     "Priority",
     "contract_hash",
+    "decode_csv",
     "import_table",
     "load_contract",
     "load_contracts",

@@ -186,7 +186,13 @@ def _fold(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
+def decode_csv(path: Path) -> tuple[str, str, str]:
+    """A spreadsheet saved as CSV: its text, its delimiter (`;` as French Excel writes it, or `,`) and its
+    encoding (UTF-8, with or without a byte-order mark, else Windows-1252).
+
+    Raises:
+        ValueError: the bytes are neither.
+    """
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -195,9 +201,17 @@ def _csv_rows(path: Path) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - cp1252 decodes almost anything
-        raise ContractError([f"{path}: neither UTF-8 nor Windows-1252"])
+        raise ValueError(f"{path}: neither UTF-8 nor Windows-1252")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
+    return text, delimiter, "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    try:
+        text, delimiter, _ = decode_csv(path)
+    except ValueError as exc:
+        raise ContractError([str(exc)]) from exc
     try:
         return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
