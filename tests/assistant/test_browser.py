@@ -146,9 +146,13 @@ def test_the_search_tab_on_a_phone(server: tuple[str, Path], browser: Any) -> No
 
 def test_the_feedback_form_starts_blank_for_each_answer(page: Any) -> None:
     """After a vote, a new answer clears the thumb, the code, the comment and the "Merci"."""
+    answers = "document.querySelectorAll('#chat .message-row.bot-row').length"
+    before = page.evaluate(answers)
     page.fill("#question textarea", "chantier d'insertion")
     page.press("#question textarea", "Enter")
-    page.wait_for_selector("#chat >> text=2.1.1", timeout=30_000)
+    # wait for this answer (and the form reset that follows it) before voting on it
+    page.wait_for_function(f"{answers} > {before}", timeout=30_000)
+    page.wait_for_timeout(500)
     if not page.is_visible("#rating"):
         page.click("#feedback")
     page.click("#rating label:has-text('Oui')")
@@ -157,6 +161,7 @@ def test_the_feedback_form_starts_blank_for_each_answer(page: Any) -> None:
     page.wait_for_selector("#feedback-status >> text=Merci", timeout=30_000)
     page.fill("#question textarea", "marchands de sommeil")
     page.press("#question textarea", "Enter")
+    page.wait_for_function(f"{answers} > {before + 1}", timeout=30_000)
     page.wait_for_function(
         "!document.querySelector('#feedback-status').innerText.includes('Merci')", timeout=30_000
     )
