@@ -77,6 +77,7 @@ def test_markup_in_a_feedback_comment_is_not_run(page: Any, server: tuple[str, P
     """A feedback comment with a script is stored as text and nothing runs in the page."""
     from assistant.feedback import FeedbackStore
 
+    page.wait_for_timeout(1000)  # the previous answer's form reset runs just after it: let it pass
     page.click("#feedback")
     page.click("#rating label:has-text('Non')")
     page.fill("#correct textarea, #correct input", "2.1.1")
