@@ -32,8 +32,9 @@ COLUMNS = {
 }
 REQUIRED = ("code", "axis", "priority", "objective", "measure")
 _CODE = re.compile(r"^\s*([1-9]\d?)\s*[.\-]\s*([1-9]\d?)\s*[.\-]\s*([1-9]\d?)\s*$")
+# applied to stripped text: no leading `\s*` to backtrack over (a cell of spaces would cost its square)
 _PREFIX = re.compile(
-    r"^\s*(axe|priorit[eé]|objectif(\s+op[eé]rationnel)?)?\s*[\dIVX]+([.\-]\d+)*\s*[:.\-–]\s*", re.IGNORECASE
+    r"^(?:(?:axe|priorit[eé]|objectif(?:\s+op[eé]rationnel)?)\s*)?[\dIVX]+(?:[.\-]\d+)*\s*[:.\-–]\s*", re.IGNORECASE
 )
 _CODE_ANYWHERE = re.compile(r"([1-9]\d?)\s*[.\-]\s*([1-9]\d?)\s*[.\-]\s*([1-9]\d?)")
 _YES = {"oui", "o", "yes", "y", "x", "1", "vrai", "true"}
@@ -178,7 +179,7 @@ def _code_in(text: str) -> str | None:
 
 def _title(text: str) -> str:
     """A title without the numbering people put before it ("Axe 5 : ", "5.1.3 - ")."""
-    return _PREFIX.sub("", text or "").strip()
+    return _PREFIX.sub("", (text or "").strip()).strip()
 
 
 def _fold(text: str) -> str:
