@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import logging
 import os
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -15,12 +14,24 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
-from assistant.answer import Answer, compose_answer
+from assistant.answer import compose_answer
 from assistant.feedback import FeedbackStore
 from assistant.limits import BodySizeLimit, cut
+from assistant.render import (
+    ALL_AXES,
+    axis_labels,
+    axis_number,
+    browse_html,
+    contract_line,
+    empty_ranking,
+    empty_sources,
+    escape_markdown,
+    ranking_html,
+    sources_html,
+    unescape_markdown,
+)
 from assistant.settings import Settings
-from corpus import Contract
-from index import MAX_QUERY_CHARS, Searcher, SearchResult, fold
+from index import MAX_QUERY_CHARS, Searcher
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,7 +52,6 @@ DEFAULT_EXAMPLES = [
     "aide aux victimes de violences conjugales",
     "which objective covers school absenteeism?",
 ]
-ALL_AXES = "Tous les axes"
 # After an answer: scroll the chat so that the question and the start of the answer (the cited code and
 # its title) are in view, not its end; on a phone, also bring the chat itself into view.
 SHOW_ANSWER = """
@@ -82,7 +92,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
     with gr.Blocks(title=f"Assistant — {names}"[:120], analytics_enabled=False) as app:
         gr.Markdown(
             "# Assistant du contrat de ville\n"
-            f"{_contract_line(searcher.contracts)}. Décrivez votre action ou posez votre question : "
+            f"{contract_line(searcher.contracts)}. Décrivez votre action ou posez votre question : "
             "l'assistant cite les objectifs opérationnels du contrat qui la couvrent."
         )
         last = gr.State(None)
@@ -119,7 +129,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     )
                     gr.Examples(examples, inputs=question, label="Exemples")
                 with gr.Column(scale=2):
-                    sources = gr.HTML(label="Sources", elem_id="sources", value=_empty_sources())
+                    sources = gr.HTML(label="Sources", elem_id="sources", value=empty_sources())
                     # plain text with a copy button, to paste into the application form as it is
                     funding = gr.Textbox(
                         label="Pour votre dossier",
@@ -144,7 +154,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             with gr.Row():
                 words = gr.Textbox(label="Filtrer par mots", elem_id="browse-words", max_length=MAX_FILTER_CHARS)
                 axis_choice = gr.Dropdown(
-                    [ALL_AXES, *_axis_labels(searcher.contracts)], value=ALL_AXES, label="Axe"
+                    [ALL_AXES, *axis_labels(searcher.contracts)], value=ALL_AXES, label="Axe"
                 )
             tree = gr.HTML(value=browse_html(searcher.contracts, "", None), elem_id="tree")
         with gr.Tab("Recherche"):
@@ -159,7 +169,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                 value="hybrid",
                 label="Chercher",
             )
-            ranking = gr.HTML(elem_id="ranking", value=_empty_ranking())
+            ranking = gr.HTML(elem_id="ranking", value=empty_ranking())
 
         def respond(message: str, history: list[Any] | None, _last: Any, contract_id: str) -> tuple[Any, ...]:
             message, _ = cut(message, MAX_QUERY_CHARS * 5)  # compose_answer cuts further and says so
@@ -176,7 +186,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             shown = escape_markdown(message[:MAX_QUERY_CHARS] + ("…" if len(message) > MAX_QUERY_CHARS else ""))
             if answer is None:
                 history += [{"role": "user", "content": shown}, {"role": "assistant", "content": _TOO_SLOW}]
-                return history, _empty_sources(), "", None, ""
+                return history, empty_sources(), "", None, ""
             history += [{"role": "user", "content": shown}, {"role": "assistant", "content": answer.text}]
             state = {
                 "question": answer.query or message,
@@ -227,7 +237,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         def browse(text: str, axis_label: str, contract_id: str) -> str:
             words, was_cut = cut(text, MAX_FILTER_CHARS)
             shown = [c for c in searcher.contracts if c.id == contract_id] or searcher.contracts[:1]
-            tree = browse_html(shown, words, _axis_number(axis_label))
+            tree = browse_html(shown, words, axis_number(axis_label))
             if was_cut:
                 return f"<p>Filtre trop long : seuls ses {MAX_FILTER_CHARS} premiers caractères ont été lus.</p>{tree}"
             return tree
@@ -239,7 +249,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         def rank(text: str, method: str, contract_id: str) -> str:
             text, _ = cut(text, MAX_QUERY_CHARS + 1)  # one more: the search sees it is long and says so
             if not text.strip() or method not in ("hybrid", "lexical", "dense"):
-                return _empty_ranking()
+                return empty_ranking()
             within = contract_id if contract_id in ids else ids[0]
             result = searcher.search(text, k=10, retriever=method, contract=within)  # type: ignore[arg-type]
             return ranking_html(result)
@@ -330,21 +340,6 @@ def user_questions(history: list[Any] | None) -> list[str]:
     ]
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$<>])")
-_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~$<>])")
-
-
-def escape_markdown(text: str) -> str:
-    """`text` as the chat shows it: every Markdown and HTML character escaped, so that a link, an image,
-    a heading or math typed by a user is shown as typed and never rendered (or fetched)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def unescape_markdown(text: str) -> str:
-    """The inverse of `escape_markdown` (the history comes back escaped)."""
-    return _ESCAPED.sub(r"\1", text)
-
-
 def within_budget(work: Callable[[], T], seconds: float) -> T | None:
     """`work()`, or None when it takes longer than `seconds` (the worker is then free again; the late
     result is dropped)."""
@@ -357,109 +352,6 @@ def within_budget(work: Callable[[], T], seconds: float) -> T | None:
 
 
 _BUDGET_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cdv-answer")
-
-
-def sources_html(answer: Answer, contracts: list[Contract]) -> str:
-    """One card per cited objective: code, path, and its measures with the matching ones highlighted."""
-    citations = ([answer.best] if answer.best else []) + list(answer.others)
-    if not citations:
-        return _empty_sources()
-    cards = []
-    for rank, citation in enumerate(citations):
-        # the cited objective's matching measures; for another lead only the one measure that makes it one
-        matched = {m.text for m in (citation.measures if rank == 0 else citation.measures[:1])}
-        objective = _objective(contracts, citation.contract_id, citation.code)
-        items = []
-        for measure in objective.measures if objective else citation.measures:
-            text = html.escape(measure.text)
-            if measure.text in matched:
-                text = f"<mark>{text}</mark>"
-            if measure.uncertain:
-                text += (
-                    f' <span class="cdv-uncertain">(placement incertain : pourrait aussi relever de '
-                    f"{html.escape(', '.join(measure.candidates))})</span>"
-                )
-            items.append(f"<li>{text}</li>")
-        label = "Objectif cité" if rank == 0 else "Autre piste"
-        cards.append(
-            f'<div class="cdv-card" data-code="{html.escape(citation.code)}">'
-            f"<h4>{label} : {html.escape(citation.code)} — {html.escape(citation.title)}</h4>"
-            f'<div class="cdv-path">Axe {citation.axis_number} : {html.escape(citation.axis_title)} › '
-            f"Priorité {citation.axis_number}.{citation.priority_number} : {html.escape(citation.priority_title)}</div>"
-            f"<ul>{''.join(items)}</ul></div>"
-        )
-    return "<div>" + "".join(cards) + "</div>"
-
-
-def ranking_html(result: SearchResult) -> str:
-    """The ranked objectives in plain words: rank, code, title, and how relevant each is next to the first
-    (a bar; the scores themselves mean nothing to a reader)."""
-    if not result.hits:
-        return _empty_ranking()
-    scores = [h.score for h in result.hits]
-    top, low = max(scores), min(scores)
-    rows = []
-    for number, hit in enumerate(result.hits, start=1):
-        share = 100 if top == low else round(100 * (hit.score - low) / (top - low))
-        ranks = f"par les mots : {hit.lexical_rank}" + (
-            f" · par le sens : {hit.dense_rank}" if hit.dense_rank is not None else ""
-        )
-        rows.append(
-            f'<tr data-code="{html.escape(hit.code)}"><td>{number}</td><td><b>{html.escape(hit.code)}</b></td>'
-            f'<td>{html.escape(hit.title)}<div class="cdv-path">rang {ranks}</div></td>'
-            f'<td><div class="cdv-bar" style="width:{max(share, 4)}%"></div></td></tr>'
-        )
-    note = "<p>Aucun objectif ne semble couvrir cette question ; les plus proches :</p>" if result.abstain else ""
-    if result.truncated:
-        note = f"<p>Question très longue : seuls ses {MAX_QUERY_CHARS} premiers caractères ont été lus.</p>" + note
-    return (
-        f'{note}<table class="cdv-ranking"><thead><tr><th>rang</th><th>code</th><th>objectif</th>'
-        f"<th>pertinence</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def browse_html(contracts: list[Contract], words: str, axis: int | None) -> str:
-    """The contract as a nested tree, keeping only objectives that contain all the words."""
-    needles = [fold(w) for w in (words or "").split() if w.strip()]
-    blocks = []
-    for contract in contracts:
-        blocks.append(f"<h3>{html.escape(contract.title)} ({contract.period.label()})</h3>")
-        for a in contract.axes:
-            if axis is not None and a.number != axis:
-                continue
-            priorities = []
-            for p in a.priorities:
-                objectives = []
-                for o in p.objectives:
-                    haystack = fold(" ".join([o.code, o.title, *(m.text for m in o.measures), *o.vocabulary]))
-                    if not all(n in haystack for n in needles):
-                        continue
-                    measures = "".join(f"<li>{html.escape(m.text)}</li>" for m in o.measures)
-                    objectives.append(
-                        f"<details{' open' if needles else ''}><summary><b>{o.code}</b> {html.escape(o.title)}"
-                        f"</summary><ul>{measures}</ul></details>"
-                    )
-                if objectives:
-                    priorities.append(
-                        f"<details open><summary>Priorité {a.number}.{p.number} : {html.escape(p.title)}</summary>"
-                        f"<div style='margin-left:1em'>{''.join(objectives)}</div></details>"
-                    )
-            if priorities:
-                blocks.append(
-                    f"<details open><summary><b>Axe {a.number} : {html.escape(a.title)}</b></summary>"
-                    f"<div style='margin-left:1em'>{''.join(priorities)}</div></details>"
-                )
-    if len(blocks) == len(contracts):
-        blocks.append("<p>Aucun objectif ne contient ces mots.</p>")
-    return "".join(blocks)
-
-
-def _objective(contracts: list[Contract], contract_id: str, code: str) -> Any:
-    for contract in contracts:
-        if contract.id == contract_id:
-            found = contract.find(code)
-            return found[2] if found else None
-    return None
 
 
 def _text(content: Any) -> str:
@@ -477,25 +369,3 @@ _TOO_SLOW = (
     "La recherche a pris trop de temps et a été interrompue. Reformulez votre question plus brièvement, "
     "ou réessayez dans un instant."
 )
-
-
-def _empty_ranking() -> str:
-    return "<p>Tapez une question puis Entrée : les objectifs apparaissent ici, du plus au moins pertinent.</p>"
-
-
-def _empty_sources() -> str:
-    return "<p>Les objectifs cités apparaîtront ici.</p>"
-
-
-def _contract_line(contracts: list[Contract]) -> str:
-    return "; ".join(c.name or f"{c.title}, {c.territory}, période {c.period.label()}" for c in contracts)
-
-
-def _axis_labels(contracts: list[Contract]) -> list[str]:
-    return list(dict.fromkeys(f"Axe {a.number} : {a.title}" for c in contracts for a in c.axes))
-
-
-def _axis_number(label: str | None) -> int | None:
-    if not label or label == ALL_AXES:
-        return None
-    return int(label.split(":")[0].removeprefix("Axe").strip())

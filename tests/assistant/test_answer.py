@@ -143,7 +143,7 @@ def test_the_terminal_gets_plain_text(default_searcher: Searcher) -> None:
 
 def test_other_objectives_only_when_plausible(default_searcher: Searcher) -> None:
     """A sure answer lists no other objective; an unsure one does, each card highlighting one measure."""
-    from assistant.app import sources_html
+    from assistant.render import sources_html
 
     sure = compose_answer("marchands de sommeil", [], default_searcher)
     assert sure.confidence == "high" and sure.others == ()

@@ -9,13 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.app import (
-    MAX_HISTORY_MESSAGES,
-    escape_markdown,
-    unescape_markdown,
-    within_budget,
-)
+from assistant.app import MAX_HISTORY_MESSAGES, within_budget
 from assistant.limits import cut
+from assistant.render import escape_markdown, unescape_markdown
 
 pytestmark = pytest.mark.slow
 

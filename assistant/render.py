@@ -1,0 +1,156 @@
+"""What the page shows, as HTML or escaped Markdown: source cards, the ranking, the contract tree."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from assistant.answer import Answer
+from corpus import Contract
+from index import MAX_QUERY_CHARS, SearchResult, fold
+
+ALL_AXES = "Tous les axes"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$<>])")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~$<>])")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as the chat shows it: every Markdown and HTML character escaped, so that a link, an image,
+    a heading or math typed by a user is shown as typed and never rendered (or fetched)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def unescape_markdown(text: str) -> str:
+    """The inverse of `escape_markdown` (the history comes back escaped)."""
+    return _ESCAPED.sub(r"\1", text)
+
+def sources_html(answer: Answer, contracts: list[Contract]) -> str:
+    """One card per cited objective: code, path, and its measures with the matching ones highlighted."""
+    citations = ([answer.best] if answer.best else []) + list(answer.others)
+    if not citations:
+        return empty_sources()
+    cards = []
+    for rank, citation in enumerate(citations):
+        # the cited objective's matching measures; for another lead only the one measure that makes it one
+        matched = {m.text for m in (citation.measures if rank == 0 else citation.measures[:1])}
+        objective = _objective(contracts, citation.contract_id, citation.code)
+        items = []
+        for measure in objective.measures if objective else citation.measures:
+            text = html.escape(measure.text)
+            if measure.text in matched:
+                text = f"<mark>{text}</mark>"
+            if measure.uncertain:
+                text += (
+                    f' <span class="cdv-uncertain">(placement incertain : pourrait aussi relever de '
+                    f"{html.escape(', '.join(measure.candidates))})</span>"
+                )
+            items.append(f"<li>{text}</li>")
+        label = "Objectif cité" if rank == 0 else "Autre piste"
+        cards.append(
+            f'<div class="cdv-card" data-code="{html.escape(citation.code)}">'
+            f"<h4>{label} : {html.escape(citation.code)} — {html.escape(citation.title)}</h4>"
+            f'<div class="cdv-path">Axe {citation.axis_number} : {html.escape(citation.axis_title)} › '
+            f"Priorité {citation.axis_number}.{citation.priority_number} : {html.escape(citation.priority_title)}</div>"
+            f"<ul>{''.join(items)}</ul></div>"
+        )
+    return "<div>" + "".join(cards) + "</div>"
+
+
+def ranking_html(result: SearchResult) -> str:
+    """The ranked objectives in plain words: rank, code, title, and how relevant each is next to the first
+    (a bar; the scores themselves mean nothing to a reader)."""
+    if not result.hits:
+        return empty_ranking()
+    scores = [h.score for h in result.hits]
+    top, low = max(scores), min(scores)
+    rows = []
+    for number, hit in enumerate(result.hits, start=1):
+        share = 100 if top == low else round(100 * (hit.score - low) / (top - low))
+        ranks = f"par les mots : {hit.lexical_rank}" + (
+            f" · par le sens : {hit.dense_rank}" if hit.dense_rank is not None else ""
+        )
+        rows.append(
+            f'<tr data-code="{html.escape(hit.code)}"><td>{number}</td><td><b>{html.escape(hit.code)}</b></td>'
+            f'<td>{html.escape(hit.title)}<div class="cdv-path">rang {ranks}</div></td>'
+            f'<td><div class="cdv-bar" style="width:{max(share, 4)}%"></div></td></tr>'
+        )
+    note = "<p>Aucun objectif ne semble couvrir cette question ; les plus proches :</p>" if result.abstain else ""
+    if result.truncated:
+        note = f"<p>Question très longue : seuls ses {MAX_QUERY_CHARS} premiers caractères ont été lus.</p>" + note
+    return (
+        f'{note}<table class="cdv-ranking"><thead><tr><th>rang</th><th>code</th><th>objectif</th>'
+        f"<th>pertinence</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def browse_html(contracts: list[Contract], words: str, axis: int | None) -> str:
+    """The contract as a nested tree, keeping only objectives that contain all the words."""
+    needles = [fold(w) for w in (words or "").split() if w.strip()]
+    blocks = []
+    for contract in contracts:
+        blocks.append(f"<h3>{html.escape(contract.title)} ({contract.period.label()})</h3>")
+        for a in contract.axes:
+            if axis is not None and a.number != axis:
+                continue
+            priorities = []
+            for p in a.priorities:
+                objectives = []
+                for o in p.objectives:
+                    haystack = fold(" ".join([o.code, o.title, *(m.text for m in o.measures), *o.vocabulary]))
+                    if not all(n in haystack for n in needles):
+                        continue
+                    measures = "".join(f"<li>{html.escape(m.text)}</li>" for m in o.measures)
+                    objectives.append(
+                        f"<details{' open' if needles else ''}><summary><b>{o.code}</b> {html.escape(o.title)}"
+                        f"</summary><ul>{measures}</ul></details>"
+                    )
+                if objectives:
+                    priorities.append(
+                        f"<details open><summary>Priorité {a.number}.{p.number} : {html.escape(p.title)}</summary>"
+                        f"<div style='margin-left:1em'>{''.join(objectives)}</div></details>"
+                    )
+            if priorities:
+                blocks.append(
+                    f"<details open><summary><b>Axe {a.number} : {html.escape(a.title)}</b></summary>"
+                    f"<div style='margin-left:1em'>{''.join(priorities)}</div></details>"
+                )
+    if len(blocks) == len(contracts):
+        blocks.append("<p>Aucun objectif ne contient ces mots.</p>")
+    return "".join(blocks)
+
+
+def _objective(contracts: list[Contract], contract_id: str, code: str) -> Any:
+    for contract in contracts:
+        if contract.id == contract_id:
+            found = contract.find(code)
+            return found[2] if found else None
+    return None
+
+def empty_ranking() -> str:
+    """The Recherche tab before a question."""
+    return "<p>Tapez une question puis Entrée : les objectifs apparaissent ici, du plus au moins pertinent.</p>"
+
+
+def empty_sources() -> str:
+    """The sources panel before an answer."""
+    return "<p>Les objectifs cités apparaîtront ici.</p>"
+
+
+def contract_line(contracts: list[Contract]) -> str:
+    """The loaded contracts, named as people write them, for the page's header."""
+    return "; ".join(c.name or f"{c.title}, {c.territory}, période {c.period.label()}" for c in contracts)
+
+
+def axis_labels(contracts: list[Contract]) -> list[str]:
+    """The choices of the axis filter."""
+    return list(dict.fromkeys(f"Axe {a.number} : {a.title}" for c in contracts for a in c.axes))
+
+
+def axis_number(label: str | None) -> int | None:
+    """The axis number of a filter choice (None for all axes)."""
+    if not label or label == ALL_AXES:
+        return None
+    return int(label.split(":")[0].removeprefix("Axe").strip())
