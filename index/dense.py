@@ -8,6 +8,7 @@ import logging
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,9 +25,16 @@ from index.vectors import VectorCache
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: the manifest carries the index file's checksum
+FORMAT_VERSION = 3  # 2: the manifest carries the index file's checksum; 3: HNSW above APPROXIMATE_ABOVE
+# Up to this many passages (about sixty contracts) a search scores every passage (exact); above it, a
+# search over all contracts asks an HNSW graph for its nearest passages (approximate; recall measured by
+# `python -m eval.scale`). A search within one contract is exact at any size (its passages are contiguous).
+APPROXIMATE_ABOVE = 100_000
+HNSW_NEIGHBOURS = 32  # HNSW's M
+HNSW_BUILD_BREADTH = 64  # efConstruction
 LOCK_TIMEOUT_SECONDS = 900  # longer than any build here (about 100 s for e5 on 2 cores)
 _STAGING = ".staging-"
+_BLOCK = 8192  # passages added to the index at a time while building
 _HEADER_ROOM = 4096  # a flat index file is its vectors plus a header of a few dozen bytes
 INDEX_FILE = "index.faiss"
 MANIFEST_FILE = "meta.json"
@@ -63,15 +71,20 @@ class Manifest:
 
 
 class DenseIndex:
-    """Cosine search over passage vectors (inner product on L2-normalised vectors)."""
+    """Cosine search over passage vectors (inner product on L2-normalised vectors).
+
+    The index is a flat one, or above `APPROXIMATE_ABOVE` passages an HNSW graph over flat storage; either
+    way the vectors are read in place from the index's storage (memory-mapped when loaded from disk).
+    """
 
     def __init__(self, index: faiss.Index, manifest: Manifest) -> None:
         self._index = index
         self.manifest = manifest
-        # Every passage is scored for every question (aggregation and fusion need all scores), which
-        # is what a flat inner-product search computes before it sorts: score straight from the flat
-        # index's own vector storage (a zero-copy view) and skip the sort.
-        storage = index.get_xb()  # type: ignore[attr-defined]  # flat indexes only: checked by build and load
+        self.approximate = isinstance(index, faiss.IndexHNSWFlat)
+        # Aggregation and fusion need every passage of the contract searched: score straight from the
+        # index's own flat storage (a zero-copy view) rather than through a sorted top-k search.
+        flat = faiss.downcast_index(index.storage) if self.approximate else index  # type: ignore[attr-defined]
+        storage = flat.get_xb()  # type: ignore[attr-defined]  # flat storage: checked by build and load
         self._vectors = faiss.rev_swig_ptr(storage, index.ntotal * index.d).reshape(index.ntotal, index.d)
 
     @classmethod
@@ -92,27 +105,37 @@ class DenseIndex:
         """
         if not texts:
             raise ValueError("Cannot build a dense index over no passages")
-        known = cache.get_many(texts) if cache is not None else {}
-        missing = list(dict.fromkeys(t for t in texts if t not in known))
-        if known:
-            logger.info("%d passages found in the vector cache, %d to embed", len(texts) - len(missing), len(missing))
-        fresh: dict[str, np.ndarray] = {}
-        for start in tqdm(range(0, len(missing), batch), desc=f"Embedding ({embedder.name})", unit="batch"):
-            chunk = missing[start : start + batch]
-            vectors = embedder.encode_passages(chunk)
-            if vectors.shape != (len(chunk), embedder.dimension) or not np.isfinite(vectors).all():
-                raise ValueError(
-                    f"The embedder {embedder.name} returned vectors of shape {vectors.shape} with non-finite "
-                    f"values or the wrong size (expected {len(chunk)}×{embedder.dimension})"
-                )
-            fresh.update(zip(chunk, vectors, strict=True))
-        if cache is not None and fresh:
-            cache.put_many(fresh)
-        rows = [known[t] if t in known else fresh[t] for t in texts]
-        vectors = np.ascontiguousarray(np.vstack(rows), dtype=np.float32)
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        index.add(vectors)
-        manifest = Manifest(embedder.name, int(vectors.shape[1]), corpus_hash, len(texts))
+        index: faiss.Index
+        if len(texts) > APPROXIMATE_ABOVE:
+            index = faiss.IndexHNSWFlat(embedder.dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_BUILD_BREADTH
+        else:
+            index = faiss.IndexFlatIP(embedder.dimension)
+        # Passages go into the index a block at a time, so that memory holds the index and one block,
+        # not every vector twice or three times over. A text met again later (a title or a thesaurus
+        # situation shared by several contracts) is kept aside, to be embedded once.
+        seen = Counter(texts)
+        repeated: dict[str, np.ndarray] = {}
+        reused = embedded = 0
+        progress = tqdm(total=len(texts), desc=f"Embedding ({embedder.name})", unit="passage")
+        for start in range(0, len(texts), _BLOCK):
+            block = texts[start : start + _BLOCK]
+            known = {t: repeated[t] for t in block if t in repeated}
+            if cache is not None:
+                known.update(cache.get_many(t for t in dict.fromkeys(block) if t not in known))
+            missing = [t for t in dict.fromkeys(block) if t not in known]
+            fresh = _embed(embedder, missing, batch)
+            if cache is not None and fresh:
+                cache.put_many(fresh)
+            known.update(fresh)
+            reused, embedded = reused + len(block) - len(missing), embedded + len(missing)
+            repeated.update((t, known[t]) for t in missing if seen[t] > 1)
+            index.add(np.ascontiguousarray(np.vstack([known[t] for t in block]), dtype=np.float32))
+            progress.update(len(block))
+        progress.close()
+        if reused:
+            logger.info("%d passages found in the vector cache or repeated, %d embedded", reused, embedded)
+        manifest = Manifest(embedder.name, embedder.dimension, corpus_hash, len(texts))
         return cls(index, manifest)
 
     @property
@@ -123,15 +146,26 @@ class DenseIndex:
         return view
 
     def scores(self, query_vectors: np.ndarray) -> np.ndarray:
-        """Cosine of each query against every passage, shape (queries, passages)."""
+        """Exact cosine of each query against every vector, shape (queries, vectors)."""
         query_vectors = np.ascontiguousarray(query_vectors, dtype=np.float32)
         # einsum, not `@`: a BLAS call here fights torch's threads for the two cores (0.06 ms becomes
         # 20-30 ms right after a sentence-transformers encode); the product is small enough for one core
         return np.asarray(np.einsum("qd,nd->qn", query_vectors, self._vectors), dtype=np.float32)
 
+    def scores_at(self, query_vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact cosine of each query against the vectors `rows`, shape (queries, rows)."""
+        query_vectors = np.ascontiguousarray(query_vectors, dtype=np.float32)
+        return np.asarray(np.einsum("qd,nd->qn", query_vectors, self._vectors[rows]), dtype=np.float32)
+
     def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """FAISS top-k search: (similarities, passage ids), best first."""
-        return self._index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)  # type: ignore[no-any-return]
+        """FAISS top-k search over every vector: (similarities, passage ids), best first; approximate
+        for an HNSW index (the graph is explored at least `k` wide)."""
+        queries = np.ascontiguousarray(query_vectors, dtype=np.float32)
+        if self.approximate:
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = max(k, 64)
+            return self._index.search(queries, k, params=params)  # type: ignore[no-any-return]
+        return self._index.search(queries, k)  # type: ignore[no-any-return]
 
     def save(self, folder: Path) -> None:
         """Write `index.faiss`, then `meta.json` with the index file's checksum, each by an atomic replace.
@@ -183,19 +217,23 @@ class DenseIndex:
                 if getattr(found, field) != getattr(expected, field)
             ]
             raise StaleIndexError(f"index in {folder} is stale: {', '.join(differences)}")
-        # sizes and checksum before FAISS reads anything: a damaged header can claim any size
+        # sizes and checksum before FAISS reads anything: a damaged header can claim any size. An HNSW
+        # graph adds its links (2M on the first level, M per upper level, levels rare) and offsets
         size, largest = index_path.stat().st_size, 4 * expected.passages * expected.dimension + _HEADER_ROOM
+        largest += expected.passages * (4 * 4 * HNSW_NEIGHBOURS + 32)
         if size > largest:
             raise StaleIndexError(f"index file {index_path} is {size} bytes, more than {largest} for its manifest")
         if _sha256(index_path) != checksum:
             raise StaleIndexError(f"index file {index_path} does not match the checksum in its manifest")
         try:
-            index = faiss.read_index(str(index_path))
+            # memory-mapped: the vectors stay in the page cache, shared by every process serving them
+            index = faiss.read_index(str(index_path), faiss.IO_FLAG_MMAP_IFC)
         except (RuntimeError, MemoryError) as exc:
             raise StaleIndexError(f"corrupt index file {index_path}: {exc}") from exc
-        if not isinstance(index, faiss.IndexFlatIP):
+        usable = isinstance(index, faiss.IndexFlatIP | faiss.IndexHNSWFlat)
+        if not usable or index.metric_type != faiss.METRIC_INNER_PRODUCT:
             raise StaleIndexError(
-                f"index file {index_path} is a {type(index).__name__}, not a flat inner-product index"
+                f"index file {index_path} is a {type(index).__name__}, not an inner-product flat or HNSW index"
             )
         if index.ntotal != expected.passages or index.d != expected.dimension:
             raise StaleIndexError(
@@ -206,6 +244,25 @@ class DenseIndex:
         if not np.isfinite(loaded.vectors).all():
             raise StaleIndexError(f"index file {index_path} holds non-finite vectors")
         return loaded
+
+
+def _embed(embedder: Embedder, texts: list[str], batch: int) -> dict[str, np.ndarray]:
+    """The passage vectors of `texts`, checked.
+
+    Raises:
+        ValueError: the embedder returned non-finite or misshapen vectors.
+    """
+    fresh: dict[str, np.ndarray] = {}
+    for start in range(0, len(texts), batch):
+        chunk = texts[start : start + batch]
+        vectors = embedder.encode_passages(chunk)
+        if vectors.shape != (len(chunk), embedder.dimension) or not np.isfinite(vectors).all():
+            raise ValueError(
+                f"The embedder {embedder.name} returned vectors of shape {vectors.shape} with non-finite "
+                f"values or the wrong size (expected {len(chunk)}×{embedder.dimension})"
+            )
+        fresh.update(zip(chunk, vectors, strict=True))
+    return fresh
 
 
 class StaleIndexError(Exception):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
-import bm25s
 import numpy as np
+from scipy import sparse
 
 from index.text import Analyzer
-
-# bm25s logs every index build at DEBUG on its own logger, which it sets to DEBUG: keep it quiet
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:
@@ -31,15 +28,16 @@ class LexicalIndex:
             raise ValueError("Cannot build a lexical index over no documents")
         self._analyzer = analyzer
         self._ngram_weight = ngram_weight
-        self._words = _Bm25Table([analyzer.tokens(t) for t in texts], length_norm)
-        self._grams = _Bm25Table([analyzer.ngrams(t) for t in texts], length_norm)
+        self._words = _Bm25Table((analyzer.tokens(t) for t in texts), length_norm)
+        # no n-gram table when n-grams do not count (it is the larger of the two)
+        self._grams = _Bm25Table((analyzer.ngrams(t) for t in texts), length_norm) if ngram_weight else None
         self.size = len(texts)
 
     def scores(self, query: str) -> np.ndarray:
         """Combined word and n-gram score of each document (0 where nothing matches)."""
         word_scores = self.word_scores(query)
         grams = self._analyzer.ngrams(query)
-        if not grams or self._ngram_weight == 0:
+        if not grams or self._grams is None:
             return word_scores
         # n-gram BM25 grows with the number of grams: scale it to a per-word figure
         gram_scores = self._grams.scores(grams) * (len(grams) ** -0.5)
@@ -51,27 +49,39 @@ class LexicalIndex:
 
 
 class _Bm25Table:
-    """BM25 weights computed by bm25s, laid out as a dense (vocabulary × documents) table.
+    """BM25 weights (bm25s's default Lucene variant, same numbers) as a sparse vocabulary × document table.
 
-    bm25s scores a query token by token in Python; with at most a few hundred documents the whole
-    table is small, and a query's scores are one row gather and sum: same numbers, a fraction of the time.
+    A query's scores are one gather of its tokens' rows and a sum. Documents are read one at a time and
+    only their distinct tokens are kept, so memory follows the (token, document) pairs, not the text: an
+    index over every contract in France holds tens of millions of n-grams.
     """
 
-    def __init__(self, corpus: list[list[str]], length_norm: float = 0.75) -> None:
-        retriever = bm25s.BM25(b=length_norm)
-        retriever.index([tokens or [""] for tokens in corpus], show_progress=False)
-        stored = retriever.scores
-        table = np.zeros((len(retriever.vocab_dict), stored["num_docs"]), dtype=np.float32)
-        for token_id in range(len(stored["indptr"]) - 1):
-            start, end = stored["indptr"][token_id], stored["indptr"][token_id + 1]
-            table[token_id, stored["indices"][start:end]] = stored["data"][start:end]
-        self._table = table
-        self._vocabulary: dict[str, int] = retriever.vocab_dict
-        self.retriever = retriever
+    def __init__(self, corpus: Iterable[list[str]], length_norm: float = 0.75, k1: float = 1.5) -> None:
+        self._vocabulary: dict[str, int] = {}
+        token_ids: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        lengths: list[int] = []
+        for tokens in corpus:
+            tokens = tokens or [""]  # as bm25s: an empty document counts one empty token
+            found = Counter(tokens)
+            ids = [self._vocabulary.setdefault(token, len(self._vocabulary)) for token in found]
+            token_ids.append(np.array(ids, dtype=np.int32))
+            counts.append(np.fromiter(found.values(), dtype=np.float32, count=len(found)))
+            lengths.append(len(tokens))
+        n_documents = len(lengths)
+        rows, tf = np.concatenate(token_ids), np.concatenate(counts)
+        documents = np.repeat(np.arange(n_documents, dtype=np.int32), [len(ids) for ids in token_ids])
+        length = np.asarray(lengths, dtype=np.float32)
+        df = np.bincount(rows, minlength=len(self._vocabulary)).astype(np.float64)
+        idf = np.log(1 + (n_documents - df + 0.5) / (df + 0.5))
+        norm = k1 * ((1 - length_norm) + length_norm * length / length.mean())
+        weights = (idf[rows] * tf / (norm[documents] + tf)).astype(np.float32)
+        self._table = sparse.csr_matrix((weights, (rows, documents)), shape=(len(self._vocabulary), n_documents))
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every document; a repeated query token counts each time, as in bm25s."""
         ids = [self._vocabulary[t] for t in tokens if t in self._vocabulary]
         if not ids:
             return np.zeros(self._table.shape[1], dtype=np.float32)
-        return np.asarray(self._table[ids].sum(axis=0), dtype=np.float32)
+        # a token repeated in the query is gathered twice, as bm25s counts it twice
+        return np.asarray(self._table[ids].sum(axis=0), dtype=np.float32).ravel()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -15,7 +17,7 @@ import numpy as np
 from corpus import Contract, contract_hash
 from index.abstention import ABSTAIN_RULE, ABSTAIN_RULE_DEFAULT, AbstainRule
 from index.classifier import ObjectiveClassifier, load_or_fit
-from index.dense import DenseIndex, default_cache_dir, load_or_build
+from index.dense import DenseIndex, default_cache_dir, load_or_build, write_atomically
 from index.embedders import Embedder
 from index.fusion import ranks, reciprocal_rank_fusion, weighted_fusion
 from index.hits import Hit, MatchedMeasure, SearchResult
@@ -32,6 +34,8 @@ Retriever = Literal["lexical", "dense", "hybrid"]
 RETRIEVERS: tuple[Retriever, ...] = get_args(Retriever)
 Fusion = Literal["weighted", "rrf"]
 MAX_QUERY_CHARS = 2000
+# across all contracts of an approximate index: how many nearest passages the HNSW graph shortlists
+SHORTLIST = 1000
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,16 @@ class SearchSettings:
             raise ValueError(f"Unknown fusion {self.fusion!r}: choose one of {', '.join(get_args(Fusion))}")
         if min(self.dense_weight, self.classifier_weight) < 0 or self.dense_weight + self.classifier_weight > 1:
             raise ValueError("dense_weight and classifier_weight must be non-negative and sum to at most 1")
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The objectives and passages one search looks at: one contract's, or every contract's."""
+
+    first: int
+    stop: int
+    first_passage: int
+    passage_stop: int
 
 
 @dataclass(frozen=True)
@@ -108,39 +122,44 @@ class Searcher:
         self.embedder = embedder
         self._objectives = _objectives(contracts)
         self._keys = [(o.contract.id, o.code) for o in self._objectives]
-        self._everything = np.ones(len(self._objectives), dtype=bool)
+        self._axis_of = np.array([o.axis_number for o in self._objectives])
         self._position = {key: i for i, key in enumerate(self._keys)}
+        self._with_code: dict[str, list[int]] = defaultdict(list)
+        for i, (_, code) in enumerate(self._keys):
+            self._with_code[code].append(i)
         acronyms = {e.acronym: e.meaning for c in contracts for e in c.glossary}
         self._analyzer = Analyzer(acronyms, load_everyday() if self.settings.everyday else None)
-        # the thesaurus's everyday situations, attached to the objectives whose own text its terms match
-        concepts = load_thesaurus() if self.settings.thesaurus else []
-        attached = assign_concepts(concepts, objective_documents(contracts, enriched=False), self._analyzer)
-        documents = objective_documents(contracts, enriched=self.settings.enriched, situations=attached)
-        # each objective's stems, to say how much of a question its text covers (a scale-free feature)
-        self._document_stems = [frozenset(self._analyzer.tokens(documents[key])) for key in self._keys]
-        self._lexical = LexicalIndex(
-            [documents[key] for key in self._keys],
-            self._analyzer,
-            ngram_weight=self.settings.ngram_weight,
-            length_norm=self.settings.bm25_b,
-        )
+        # saved beside the dense index when there is one (a lexical-only searcher writes nothing)
+        text_cache = (cache_dir or default_cache_dir()) if embedder is not None else None
+        self._text = _text_side(contracts, self.settings, self._analyzer, text_cache)
+        attached = self._text.attached
+        self._document_stems = self._text.document_stems
+        self._lexical = self._text.lexical
         self._passages = build_passages(contracts, enriched=self.settings.enriched, situations=attached)
         self._passage_owner = np.array([self._position[(p.contract_id, p.code)] for p in self._passages])
         # passages come grouped by objective, in objective order: segment starts for reduceat
         if np.any(np.diff(self._passage_owner) < 0):
             raise ValueError("passages must be grouped by objective in document order")
         self._segment_starts = np.searchsorted(self._passage_owner, np.arange(len(self._objectives)))
+        # each contract's objectives, then its passages, are contiguous: a search within one contract
+        # works on slices, at a cost that does not grow with the number of contracts loaded
+        firsts = [i for i, key in enumerate(self._keys) if i == 0 or key[0] != self._keys[i - 1][0]]
+        self._contract_starts = np.array(firsts)
+        bounds = [*firsts, len(self._objectives)]
+        passage_bounds = [*self._segment_starts[firsts].tolist(), len(self._passages)]
+        self._scopes = {
+            contract.id: _Scope(bounds[n], bounds[n + 1], passage_bounds[n], passage_bounds[n + 1])
+            for n, contract in enumerate(contracts)
+        }
+        self._whole = _Scope(0, len(self._objectives), 0, len(self._passages))
         measure_ids = [i for i, p in enumerate(self._passages) if p.kind == "measure"]
         self._measure_ids = np.array(measure_ids)
-        self._measure_lexical = LexicalIndex(
-            [self._passages[i].text for i in measure_ids], self._analyzer, ngram_weight=0.0
-        )
+        self._measure_lexical = self._text.measure_lexical
         self._measures_of = _measure_layout(self._passages, measure_ids, self._passage_owner)
-        glossary = [f"{e.acronym} {e.meaning}" for c in contracts for e in c.glossary]
-        self._speller = SpellingFixer([*(p.text for p in self._passages), *glossary])
+        self._speller = self._text.speller
         self._dense: DenseIndex | None = None
         self._classifier: ObjectiveClassifier | None = None
-        self._outside: np.ndarray | None = None  # embeddings of the topics the contracts do not cover
+        self._outside: np.ndarray | None = None  # vector rows of the topics the contracts do not cover
         self._outside_kinds: list[str] = []
         if embedder is not None:
             # the out-of-scope topics are embedded with the passages, after them, to be saved with them
@@ -153,17 +172,32 @@ class Searcher:
             texts = [p.text for p in self._passages] + outside
             # the passages' own text, not just the contract: a change in how passages are built is a change too
             corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
+            # one vector per distinct text: a title or a thesaurus situation shared by many contracts is
+            # stored once (fewer vectors, and no clumps of identical points in an HNSW graph)
+            distinct = list(dict.fromkeys(texts))
+            row_of = {text: row for row, text in enumerate(distinct)}
+            rows = np.array([row_of[text] for text in texts], dtype=np.int64)
+            self._vector_row, outside_rows = rows[: len(self._passages)], rows[len(self._passages) :]
+            # the passages of each vector row (CSR layout), to spread a shortlisted vector to its passages
+            order = np.argsort(self._vector_row, kind="stable")
+            self._passages_by_row = order
+            self._row_bounds = np.searchsorted(self._vector_row[order], np.arange(len(distinct) + 1))
             # one folder per embedder and corpus, so that switching contracts back and forth rebuilds nothing;
             # passage vectors are shared by all of an embedder's corpora, so an edit re-embeds only what changed
             embedder_dir = (cache_dir or default_cache_dir()) / _slug(embedder.name)
             folder = embedder_dir / hashlib.sha256(corpus_id.encode()).hexdigest()[:16]
             vector_cache = VectorCache(embedder_dir / "vectors.sqlite3", embedder.name, embedder.dimension)
-            self._dense = load_or_build(folder, texts, embedder, corpus_id, rebuild=rebuild, cache=vector_cache)
-            vectors = self._dense.vectors
+            self._dense = load_or_build(folder, distinct, embedder, corpus_id, rebuild=rebuild, cache=vector_cache)
             self._classifier = load_or_fit(
-                folder, corpus_id, vectors[: len(self._passages)], self._passage_owner, len(self._objectives)
+                folder,
+                corpus_id,
+                self._dense.vectors,
+                self._passage_owner,
+                len(self._objectives),
+                self._contract_starts,
+                rows=self._vector_row,
             )
-            self._outside = vectors[len(self._passages) :] if outside else None
+            self._outside = outside_rows if outside else None
             # some models load their weights on first use: pay that now, not on the first question
             embedder.encode_queries(["warm-up"])
 
@@ -210,6 +244,7 @@ class Searcher:
         """`search` for several queries, embedding them in one batch."""
         retriever = retriever or self.settings.retriever
         self._check(queries, k, retriever, axis, contract)
+        scope = self._whole if contract is None else self._scopes[contract]
         cut = [q.strip()[:MAX_QUERY_CHARS] for q in queries]
         repaired = [self._speller.repair(q) if self.settings.spelling else (q, []) for q in cut]
         read = [text for text, _ in repaired]
@@ -222,27 +257,29 @@ class Searcher:
             assert self._dense is not None and self._classifier is not None and self.embedder is not None
             # a model can return NaN for odd input: a NaN score would rank at random and break JSON output
             vectors = np.nan_to_num(self.embedder.encode_queries(read + [t for t in titles if t]))
-            scores = self._dense.scores(vectors)
-            n_passages = len(self._passages)
             if self._outside is not None:
-                outside_scores = scores[: len(read), n_passages : n_passages + len(self._outside)]
+                outside_scores = self._dense.scores_at(vectors[: len(read)], self._outside)
                 outside_top = outside_scores.max(axis=1)
                 closest = [self._outside_kinds[int(j)] for j in outside_scores.argmax(axis=1)]
-            dense_scores, class_scores = scores[:, :n_passages], self._classifier.log_proba(vectors)
+            # a summary's title counts as much as its whole text: cosines are linear in the question's
+            # vector, so the mean of the two scores is the score of the mean vector
             row = len(read)
+            vectors = vectors.copy()
             for i, title in enumerate(titles):
                 if title:
-                    dense_scores[i] = (dense_scores[i] + dense_scores[row]) / 2
-                    class_scores[i] = (class_scores[i] + class_scores[row]) / 2
+                    vectors[i] = (vectors[i] + vectors[row]) / 2
                     row += 1
+            vectors = vectors[: len(read)]
+            dense_scores = self._passage_scores(vectors, scope)
+            class_scores = self._classifier.log_proba(vectors, scope.first, scope.stop)
         results = []
         for i, query in enumerate(read):
             passage_scores = dense_scores[i] if dense_scores is not None else None
             classes = class_scores[i] if class_scores is not None else None
             outside = float(outside_top[i]) if outside_top is not None else 0.0
-            embedded = (passage_scores, classes, outside)
+            embedded = (passage_scores, classes, outside, vectors[i] if dense_scores is not None else None)
             lexical_text = f"{titles[i]}\n{query}" if titles[i] else query
-            result = self._search_one(query, lexical_text, embedded, k, retriever, axis, contract)
+            result = self._search_one(query, lexical_text, embedded, k, retriever, axis, scope)
             truncated = len(queries[i].strip()) > MAX_QUERY_CHARS
             results.append(
                 replace(
@@ -254,6 +291,31 @@ class Searcher:
                 )
             )
         return results
+
+    def _passage_scores(self, vectors: np.ndarray, scope: _Scope) -> np.ndarray:
+        """Cosine of each query vector with each passage of the scope, shape (queries, passages).
+
+        Exact within one contract, or over a flat index. Across all contracts of an approximate (HNSW)
+        index, the graph shortlists the nearest vectors; their passages get their cosine, every other
+        passage the shortlist's lowest (which, the shortlist being the nearest, none of them exceeds).
+        """
+        assert self._dense is not None
+        rows = self._vector_row[scope.first_passage : scope.passage_stop]
+        if scope is not self._whole or not self._dense.approximate:
+            if 2 * len(rows) < self._dense.manifest.passages:
+                return self._dense.scores_at(vectors, rows)
+            return self._dense.scores(vectors)[:, rows]
+        similarities, found = self._dense.search(vectors, min(SHORTLIST, self._dense.manifest.passages))
+        scores = np.empty((len(vectors), len(rows)), dtype=np.float32)
+        for q in range(len(vectors)):
+            valid = found[q] >= 0
+            ids, near = found[q][valid], similarities[q][valid]
+            scores[q] = near.min(initial=0.0)
+            # every passage of each shortlisted vector (CSR gather)
+            starts, counts = self._row_bounds[ids], self._row_bounds[ids + 1] - self._row_bounds[ids]
+            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            scores[q, self._passages_by_row[np.repeat(starts, counts) + offsets]] = np.repeat(near, counts)
+        return scores
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -278,69 +340,65 @@ class Searcher:
         self,
         query: str,
         lexical_text: str,
-        embedded: tuple[np.ndarray | None, np.ndarray | None, float],
+        embedded: tuple[np.ndarray | None, np.ndarray | None, float, np.ndarray | None],
         k: int,
         retriever: Retriever,
         axis: int | None,
-        contract: str | None,
+        scope: _Scope,
     ) -> SearchResult:
-        allowed = (
-            self._everything
-            if axis is None and contract is None
-            else np.array(
-                [
-                    (axis is None or o.axis_number == axis) and (contract is None or o.contract.id == contract)
-                    for o in self._objectives
-                ]
-            )
-        )
+        first, stop = scope.first, scope.stop
+        allowed = None if axis is None else self._axis_of[first:stop] == axis
         named = find_codes(query)
-        known = tuple(dict.fromkeys(c for c in named if any(key[1] == c for key in self._keys)))
+        known = tuple(dict.fromkeys(c for c in named if any(first <= i < stop for i in self._with_code.get(c, ()))))
         unknown = tuple(dict.fromkeys(c for c in named if c not in known))
 
         # embedding-side evidence: passage cosines, classifier log-probabilities, closest out-of-scope topic
-        passage_scores, class_scores, outside_top = embedded
-        lexical = self._lexical.scores(lexical_text)
-        dense = self._aggregate(passage_scores) if passage_scores is not None else None
+        # (every array below is over the scope's objectives: index 0 is objective `first`)
+        passage_scores, class_scores, outside_top, vector = embedded
+        lexical = self._lexical.scores(lexical_text)[first:stop]
+        dense = self._aggregate(passage_scores, scope) if passage_scores is not None else None
         fused = self._fuse(lexical, dense, class_scores, retriever)
 
         signals = {
             "lexical_top": float(lexical.max()),
             "dense_top": float(dense.max()) if dense is not None else 0.0,
             "outside_top": outside_top,
-            "coverage": self._coverage(lexical_text, fused),
+            "coverage": self._coverage(lexical_text, fused, first),
         }
         abstain = not known and self._abstains(signals, retriever)
         if known:
             # a code named in the question goes first, whatever the scores
+            top = fused.max()
             for code in known:
-                for i, key in enumerate(self._keys):
-                    if key[1] == code:
-                        fused[i] = fused.max() + 1.0 + (len(known) - known.index(code))
-        order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]]
+                for i in self._with_code[code]:
+                    if first <= i < stop:
+                        fused[i - first] = top + 1.0 + (len(known) - known.index(code))
+        order = [int(i) for i in np.argsort(-fused, kind="stable") if allowed is None or allowed[i]]
         if named and _is_code_only(query):
             # a bare code asks for that objective only; an unknown bare code has no answer
-            order = [i for i in order if self._keys[i][1] in known]
+            order = [i for i in order if self._keys[first + i][1] in known]
             abstain = not known
         lexical_ranks = ranks(lexical)
         dense_ranks = ranks(dense) if dense is not None else None
         measure_lexical = self._measure_lexical.word_scores(query)
         hits = tuple(
-            self._hit(i, float(fused[i]), measure_lexical, passage_scores, int(lexical_ranks[i]), dense_ranks)
+            self._hit(scope.first + i, float(fused[i]), measure_lexical, vector, int(lexical_ranks[i]), dense_ranks, i)
             for i in order[:k]
         )
         return SearchResult(query, hits, abstain, known, unknown, signals=signals)
 
-    def _coverage(self, text: str, fused: np.ndarray) -> float:
+    def _coverage(self, text: str, fused: np.ndarray, first: int) -> float:
         """Share of the question's stems found in the text of one of its three best objectives."""
         stems = set(self._analyzer.query_tokens(text))
         if not stems:
             return 0.0
         best = np.argsort(-fused, kind="stable")[:3]
-        return max(len(stems & self._document_stems[int(i)]) / len(stems) for i in best)
+        return max(len(stems & self._document_stems[first + int(i)]) / len(stems) for i in best)
 
-    def _aggregate(self, passage_scores: np.ndarray) -> np.ndarray:
-        return np.maximum.reduceat(passage_scores.astype(np.float64), self._segment_starts)
+    def _aggregate(self, passage_scores: np.ndarray, scope: _Scope) -> np.ndarray:
+        """Each objective's score: that of its closest passage."""
+        starts = self._segment_starts[scope.first : scope.stop] - scope.first_passage
+        return np.maximum.reduceat(passage_scores.astype(np.float64), starts)
 
     def _fuse(
         self, lexical: np.ndarray, dense: np.ndarray | None, classes: np.ndarray | None, retriever: Retriever
@@ -375,10 +433,12 @@ class Searcher:
         i: int,
         score: float,
         measure_lexical: np.ndarray,
-        passage_scores: np.ndarray | None,
+        vector: np.ndarray | None,
         lexical_rank: int,
         dense_ranks: np.ndarray | None,
+        rank_index: int,
     ) -> Hit:
+        """The hit for objective `i` (`rank_index` in the scope's rank arrays)."""
         objective = self._objectives[i]
         return Hit(
             contract_id=objective.contract.id,
@@ -389,27 +449,109 @@ class Searcher:
             priority_number=objective.priority_number,
             priority_title=objective.priority_title,
             score=round(score, 4),
-            measures=self._matched_measures(i, measure_lexical, passage_scores),
+            measures=self._matched_measures(i, measure_lexical, vector),
             lexical_rank=lexical_rank,
-            dense_rank=int(dense_ranks[i]) if dense_ranks is not None else None,
+            dense_rank=int(dense_ranks[rank_index]) if dense_ranks is not None else None,
         )
 
     def _matched_measures(
-        self, i: int, lexical: np.ndarray, passage_scores: np.ndarray | None
+        self, i: int, lexical: np.ndarray, vector: np.ndarray | None
     ) -> tuple[MatchedMeasure, ...]:
         layout = self._measures_of.get(i)
         if layout is None:
             return ()
         rows, passage_ids, starts, numbers = layout
         scores = lexical[rows].astype(np.float64) / 10.0
-        if passage_scores is not None:
-            scores += passage_scores[passage_ids]
+        if vector is not None and self._dense is not None:
+            # exact cosines for this objective's measures, whatever the search's shortlist held
+            scores += self._dense.scores_at(vector[None, :], self._vector_row[passage_ids])[0]
         per_measure = np.maximum.reduceat(scores, starts)  # French and English passages of a measure
         order = np.argsort(-per_measure, kind="stable")[:3]
         best = float(per_measure[order[0]])
         keep = [int(m) for m in order if per_measure[m] >= best * 0.85 or m == order[0]]
         measures = self._objectives[i].measures
         return tuple(replace(measures[numbers[m]], score=round(float(per_measure[m]), 4)) for m in keep)
+
+
+@dataclass(frozen=True)
+class _TextSide:
+    """What the lexical side of a search is built from the contracts' text (no embedder involved)."""
+
+    attached: dict[tuple[str, str], list[str]]  # thesaurus situations per objective
+    document_stems: list[frozenset[str]]  # each objective's stems
+    lexical: LexicalIndex  # over objective documents
+    measure_lexical: LexicalIndex  # over measure passages
+    speller: SpellingFixer
+
+
+def _text_side(
+    contracts: list[Contract], settings: SearchSettings, analyzer: Analyzer, cache_dir: Path | None
+) -> _TextSide:
+    """The text side, from `cache_dir` if it was built before for the same contracts, settings, resources
+    and code, else built (and saved there). Tokenising every contract in France takes minutes; loading
+    the result, seconds.
+
+    The cache is a pickle: like the index beside it, it is trusted as much as the code that wrote it (a
+    file that does not load, or loads as something else, is rebuilt with a log line).
+    """
+    key = _text_key(contracts, settings)
+    path = cache_dir / "text" / f"{key}.pickle" if cache_dir is not None else None
+    if path is not None and path.is_file():
+        try:
+            loaded = pickle.loads(path.read_bytes())
+            if isinstance(loaded, _TextSide):
+                return loaded
+            logger.warning("%s does not hold a search's text side: building it again", path)
+        except Exception as exc:  # any unpickling failure means: rebuild
+            logger.warning("Unreadable text cache %s (%s): building it again", path, exc)
+    # the thesaurus's everyday situations, attached to the objectives whose own text its terms match,
+    # contract by contract (each contract that speaks of a concept gets its situations)
+    concepts = load_thesaurus() if settings.thesaurus else []
+    attached: dict[tuple[str, str], list[str]] = {}
+    for contract in contracts if concepts else ():
+        attached.update(assign_concepts(concepts, objective_documents([contract], enriched=False), analyzer))
+    documents = objective_documents(contracts, enriched=settings.enriched, situations=attached)
+    keys = list(documents)
+    passages = build_passages(contracts, enriched=settings.enriched, situations=attached)
+    glossary = [f"{e.acronym} {e.meaning}" for c in contracts for e in c.glossary]
+    side = _TextSide(
+        attached=attached,
+        # each objective's stems, to say how much of a question its text covers (a scale-free feature)
+        document_stems=[frozenset(analyzer.tokens(documents[key])) for key in keys],
+        lexical=LexicalIndex(
+            [documents[key] for key in keys], analyzer, ngram_weight=settings.ngram_weight, length_norm=settings.bm25_b
+        ),
+        measure_lexical=LexicalIndex([p.text for p in passages if p.kind == "measure"], analyzer, ngram_weight=0.0),
+        speller=SpellingFixer([*(p.text for p in passages), *glossary]),
+    )
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, pickle.dumps(side, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError as exc:  # a read-only cache still answers, it just rebuilds next time
+            logger.warning("Could not save the text cache in %s: %s", path.parent, exc)
+    return side
+
+
+def _text_key(contracts: list[Contract], settings: SearchSettings) -> str:
+    """Everything the text side depends on: contracts, settings, resource files and the code itself."""
+    digest = hashlib.sha256(contract_hash(contracts).encode())
+    for name in ("enriched", "everyday", "thesaurus", "ngram_weight", "bm25_b"):
+        digest.update(f"{name}={getattr(settings, name)}".encode())
+    here = Path(__file__).resolve().parent
+    sources = ["searcher.py", "text.py", "lexical.py", "spelling.py", "thesaurus.py", "passages.py"]
+    for file in [*(here / name for name in sources), *sorted((here / "data").glob("*.yaml"))]:
+        digest.update(file.read_bytes())
+    for library in ("PyStemmer", "pyspellchecker", "scipy"):
+        digest.update(_version(library).encode())
+    return digest.hexdigest()[:16]
+
+
+def _version(library: str) -> str:
+    try:
+        return version(library)
+    except PackageNotFoundError:
+        return "absent"
 
 
 def _objectives(contracts: list[Contract]) -> list[_Objective]:

@@ -107,6 +107,16 @@ class Analyzer:
             stem = str(self._stemmer.stemWord(fold(key)))
             self._everyday[stem] = self._everyday.get(stem, ()) + tuple(self._stems(words(meaning)))
 
+    def __getstate__(self) -> dict[str, object]:
+        # saved with the lexical indexes (index/searcher.py): the stemmer is a C object and the memo
+        # only a speed-up, both made again on load
+        return {k: v for k, v in self.__dict__.items() if k not in ("_stemmer", "_cache")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._stemmer = Stemmer.Stemmer("french")
+        self._cache = {}
+
     def query_tokens(self, text: str) -> list[str]:
         """`tokens`, plus the contract's words for the everyday words of the question."""
         return list(self._memo("query", text))

@@ -43,14 +43,44 @@ def test_saved_classifier_is_reused_and_a_bad_file_is_refitted(
     """The fit is saved for its key; the same key loads it, another key or a corrupt file refits."""
     vectors = np.eye(3, 4, dtype=np.float32)
     owners = np.arange(3)
-    first = load_or_fit(tmp_path, "corpus-a", vectors, owners, 3)
-    again = load_or_fit(tmp_path, "corpus-a", np.zeros((3, 4), dtype=np.float32), owners, 3)
+    first = load_or_fit(tmp_path, "corpus-a", vectors, owners, 3, np.array([0]))
+    again = load_or_fit(tmp_path, "corpus-a", np.zeros((3, 4), dtype=np.float32), owners, 3, np.array([0]))
     assert np.array_equal(first.weights, again.weights)  # loaded: the zero vectors were not fitted on
     with caplog.at_level(logging.INFO, logger="index.classifier"):
-        load_or_fit(tmp_path, "corpus-b", vectors, owners, 3)
+        load_or_fit(tmp_path, "corpus-b", vectors, owners, 3, np.array([0]))
         assert "stale" in caplog.text
         (tmp_path / "classifier.npz").write_bytes(b"not a zip file")
-        refitted = load_or_fit(tmp_path, "corpus-b", vectors, owners, 3)
+        refitted = load_or_fit(tmp_path, "corpus-b", vectors, owners, 3, np.array([0]))
         assert "unreadable" in caplog.text
     assert np.array_equal(refitted.weights, first.weights)
     assert [p.name for p in tmp_path.iterdir()] == ["classifier.npz"]  # no staging file left behind
+
+
+def test_each_contract_has_its_own_classifier() -> None:
+    """Two contracts side by side: probabilities sum to one within each contract, and a contract's
+    scores are the same whether it is loaded alone or beside another."""
+    rng = np.random.default_rng(1)
+    centres = np.eye(5, 8, dtype=np.float32)
+    vectors = np.vstack([centres[o] + 0.1 * rng.standard_normal((6, 8)) for o in range(5)]).astype(np.float32)
+    owners = np.repeat(np.arange(5), 6)
+    both = fit_classifier(vectors, owners, 5, starts=np.array([0, 3]))  # objectives 0-2, then 3-4
+    alone = fit_classifier(vectors[owners < 3], owners[owners < 3], 3)
+    questions = centres[[1, 4]] + 0.05
+    log_proba = both.log_proba(questions)
+    assert np.allclose(np.exp(log_proba[:, :3]).sum(axis=1), 1.0, atol=1e-5)
+    assert np.allclose(np.exp(log_proba[:, 3:]).sum(axis=1), 1.0, atol=1e-5)
+    assert log_proba[0, :3].argmax() == 1 and log_proba[1, 3:].argmax() == 1  # objectives 1 and 4
+    assert np.allclose(log_proba[:, :3], alone.log_proba(questions), atol=1e-5)
+    assert np.allclose(both.log_proba(questions, 3, 5), log_proba[:, 3:], atol=1e-6)  # one contract only
+    with pytest.raises(ValueError, match="whole contracts"):
+        both.log_proba(questions, 1, 5)
+
+
+def test_contract_starts_are_checked() -> None:
+    """Starts must begin at the first objective and increase."""
+    from index.classifier import ObjectiveClassifier
+
+    with pytest.raises(ValueError, match="must begin at 0"):
+        ObjectiveClassifier(np.zeros((4, 2)), np.zeros(4), np.array([1, 3]))
+    with pytest.raises(ValueError, match="go past"):
+        ObjectiveClassifier(np.zeros((4, 2)), np.zeros(4), np.array([0, 4]))
