@@ -91,7 +91,8 @@ def _parse(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         return json.loads(text)
-    return yaml.safe_load(text)
+    # libyaml's parser when PyYAML has it (CAPH's file: 7 ms instead of 69: 500 contracts load in seconds)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # a safe loader
 
 
 def _describe(path: Path, exc: ValidationError) -> list[str]:
