@@ -261,17 +261,18 @@ class Searcher:
                 outside_scores = self._dense.scores_at(vectors[: len(read)], self._outside)
                 outside_top = outside_scores.max(axis=1)
                 closest = [self._outside_kinds[int(j)] for j in outside_scores.argmax(axis=1)]
-            # a summary's title counts as much as its whole text: cosines are linear in the question's
-            # vector, so the mean of the two scores is the score of the mean vector
+            # a summary's title counts as much as its whole text: the mean of the two classifier scores,
+            # and (cosines being linear in the question's vector) the cosines of the mean vector
+            class_scores = self._classifier.log_proba(vectors, scope.first, scope.stop)
             row = len(read)
             vectors = vectors.copy()
             for i, title in enumerate(titles):
                 if title:
                     vectors[i] = (vectors[i] + vectors[row]) / 2
+                    class_scores[i] = (class_scores[i] + class_scores[row]) / 2
                     row += 1
-            vectors = vectors[: len(read)]
+            vectors, class_scores = vectors[: len(read)], class_scores[: len(read)]
             dense_scores = self._passage_scores(vectors, scope)
-            class_scores = self._classifier.log_proba(vectors, scope.first, scope.stop)
         results = []
         for i, query in enumerate(read):
             passage_scores = dense_scores[i] if dense_scores is not None else None

@@ -42,3 +42,31 @@ def test_downloads_are_allowed_on_request(recorder: type[_Recorder], monkeypatch
     with pytest.raises(ValueError, match="Cannot load"):
         load_embedder("some-org/not-on-this-machine")
     assert recorder.calls[-1]["local_files_only"] is False
+
+
+def test_combined_embedder_averages_the_models_cosines() -> None:
+    """`a+b`: the cosine of two combined vectors is the mean of each model's cosine."""
+    import numpy as np
+
+    from index.embedders import CombinedEmbedder
+    from tests.fakes import FakeEmbedder
+
+    class Shuffled(FakeEmbedder):
+        def _encode(self, texts: Any) -> np.ndarray:
+            return super()._encode(texts)[:, ::-1] ** 2  # another geometry, not normalised
+
+    first, second = FakeEmbedder("a"), Shuffled("b")
+    combined = CombinedEmbedder([first, second])
+    assert combined.name == "a+b" and combined.dimension == first.dimension + second.dimension
+    texts = ["élève absent de l'école", "logement indigne et marchands de sommeil"]
+    joined = combined.encode_passages(texts)
+    assert np.allclose(np.linalg.norm(joined, axis=1), 1.0, atol=1e-5)
+
+    def cosine(vectors: np.ndarray) -> float:
+        a, b = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        return float(a @ b)
+
+    expected = (cosine(first.encode_passages(texts)) + cosine(second.encode_passages(texts))) / 2
+    assert float(joined[0] @ joined[1]) == pytest.approx(expected, abs=1e-5)
+    with pytest.raises(ValueError, match="at least two"):
+        CombinedEmbedder([first])
