@@ -29,6 +29,22 @@ _FR = frozenset("le la les des du pour quel quelle quels et est qui aux une un d
 _SHORT = 3  # content words: a question this short may lean on the conversation
 _FOLLOW_UPS = 3  # follow-ups kept after the topic's question
 _FOLLOW_UP_STARTS = ("et ", "and ", "plutot", "rather", "what about", "aussi", "also", "ou bien", "mais ")
+# Who and where, as people name them in this field (folded prefixes): a short question made only of these
+# narrows the topic of the conversation ("au collège", "les retraités", "les mamans avec bébé"); a short
+# question naming anything else opens a new one ("punaises de lit"). Contract-independent.
+_WHO_AND_WHERE = (
+    "jeune", "ado", "enfant", "bebe", "bambin", "tout-petit", "eleve", "collegien", "lyceen", "etudiant",
+    "fille", "garcon", "femme", "homme", "mere", "maman", "pere", "papa", "parent", "famille", "senior",
+    "retraite", "agee", "aine", "vieux", "personne", "habitant", "locataire", "proprietaire", "menage",
+    "voisin", "benevole", "salarie", "demandeur", "chomeur", "migrant", "refugie", "primo", "handicap",
+    "victime", "mineur", "majeur", "public", "college", "lycee", "ecole", "maternelle", "primaire",
+    "creche", "quartier", "cite", "immeuble", "residence", "centre", "ville", "commune", "rural", "soir",
+    "nuit", "week", "vacance", "mercredi", "young", "teen", "child", "kid", "girl", "boy", "women", "woman",
+    "men", "mother", "father", "famil", "elderly", "resident", "tenant", "school", "neighbo",
+)
+_FILLERS = {"avec", "pour", "dans", "chez", "sans", "leur", "leurs", "tous", "toutes", "surtout", "seulement",
+            "notamment", "uniquement", "meme", "plus", "moins", "petits", "petites", "grands", "grandes",
+            "only", "with", "their", "especially"}
 # Words that steer a follow-up towards a theme ("plutôt côté santé") and the words axis titles use for
 # it: the axis is looked up in the contract's own titles, so any contract's numbering works.
 THEMES: tuple[tuple[str, ...], ...] = (
@@ -196,15 +212,21 @@ def _with_context(
         if sure == "high":
             return question, None, alone  # "and school dropout?": a new topic said as a follow-up
     else:
-        content = [w for w in folded.replace("?", " ").split() if len(w) > 3]
-        if len(content) > _SHORT or alone.abstain or sure != "low":
-            # a whole question, a new topic, or a request the contract does not cover: no gluing
+        content = [w for w in "".join(ch if ch.isalnum() else " " for ch in folded).split() if len(w) > 3]
+        if len(content) > _SHORT or not _narrows(content):
+            # a whole question, or a short one naming a subject of its own ("punaises de lit"): no gluing
             return question, None, alone
     axis = _steered_axis(folded, searcher.contracts, contract_id)
     topic = _topic(history)
     # the search reads MAX_QUERY_CHARS at most: the new question must fit whole
     earlier = " ".join(topic)[: max(0, MAX_QUERY_CHARS - len(question) - 1)]
     return f"{earlier} {question}".strip(), axis, None
+
+
+def _narrows(content: Sequence[str]) -> bool:
+    """Whether a short question's words only say who or where ("au collège", "les retraités"): it then
+    narrows the conversation's topic rather than opening one."""
+    return bool(content) and all(w in _FILLERS or w.startswith(_WHO_AND_WHERE) for w in content)
 
 
 def _steered_axis(folded: str, contracts: Sequence[Contract], contract_id: str | None) -> int | None:

@@ -122,6 +122,27 @@ def test_a_short_new_topic_is_not_glued_to_the_last_one(
     assert answer.best is not None and answer.best.code == code
 
 
+@pytest.mark.parametrize(
+    ("earlier", "question", "code", "glued"),
+    [
+        # a short question that only says who or where narrows the topic, though it does not say "et"
+        ("prévenir les conduites addictives", "au collège", "3.2.4", True),
+        ("accompagner les jeunes vers un premier emploi", "les filles surtout", "2.1.2", True),
+        ("aider les familles à payer leurs factures d'énergie", "les retraités", "4.4.2", True),
+        # a short question naming a subject opens a new topic, even when it is unsure on its own
+        ("des commerçants ferment les uns après les autres dans la galerie marchande", "dépistage du diabète", "3.2.2",
+         False),
+    ],
+)
+def test_who_and_where_narrow_the_topic_anything_else_opens_one(
+    default_searcher: Searcher, earlier: str, question: str, code: str, glued: bool
+) -> None:
+    """Dev dialogues d066, d070, d071, d074."""
+    answer = compose_answer(question, [earlier], default_searcher)
+    assert (earlier in answer.query) is glued
+    assert answer.best is not None and answer.best.code == code
+
+
 def test_a_second_follow_up_keeps_the_topic(default_searcher: Searcher) -> None:
     """After "et pour les adolescents ?", "plutôt côté santé" is still about the first question's topic."""
     history = ["soutien scolaire pour les enfants de primaire qui ont du mal à lire", "et pour les adolescents ?"]
