@@ -117,6 +117,9 @@ class Searcher:
     ) -> None:
         if not contracts:
             raise ValueError("Searcher needs at least one contract")
+        ids = [c.id for c in contracts]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"Contract ids must be unique, got {', '.join(ids)}")
         self.contracts = contracts
         self.settings = settings or SearchSettings()
         self.embedder = embedder
@@ -311,7 +314,7 @@ class Searcher:
         for q in range(len(vectors)):
             valid = found[q] >= 0
             ids, near = found[q][valid], similarities[q][valid]
-            scores[q] = near.min(initial=0.0)
+            scores[q] = near.min() if len(near) else 0.0  # no passage scores above the shortlist's lowest
             # every passage of each shortlisted vector (CSR gather)
             starts, counts = self._row_bounds[ids], self._row_bounds[ids + 1] - self._row_bounds[ids]
             offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
