@@ -113,3 +113,9 @@ def test_generated_contracts_are_valid_and_distinct(contracts: list[Contract]) -
     assert len({c.id for c in contracts}) == 6
     vectors = HashingEmbedder().encode_passages(texts[0][:5])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_two_contracts_with_one_id_are_refused(contracts: list[Contract]) -> None:
+    """Slices are found by contract id: the same id twice is an error, not a silent overwrite."""
+    with pytest.raises(ValueError, match="unique"):
+        Searcher([contracts[0], contracts[0]])
