@@ -26,9 +26,9 @@ from index.vectors import VectorCache
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 3  # 2: the manifest carries the index file's checksum; 3: HNSW above APPROXIMATE_ABOVE
-# Up to this many vectors (one per distinct passage text; all 500 contracts of France hold about 300,000)
-# a search across every contract scores every vector: exact, 26 ms at 500 contracts on 2 cores, which
-# aggregation and fusion use whole. Above it, an HNSW graph shortlists the nearest vectors (approximate:
+# Up to this many vectors (one per distinct passage text; the 500 generated contracts of `eval.scale`
+# hold 125,000) a search across every contract scores every vector: exact, 26 ms for those 500 contracts
+# on 2 cores, and aggregation and fusion get every score they use. Above it, an HNSW graph shortlists the nearest vectors (approximate:
 # recall measured by `python -m eval.scale --approximate-above 100000`). A search within one contract is
 # exact at any size (it scores that contract's passages only).
 APPROXIMATE_ABOVE = 500_000
@@ -75,7 +75,7 @@ class Manifest:
 class DenseIndex:
     """Cosine search over passage vectors (inner product on L2-normalised vectors).
 
-    The index is a flat one, or above `APPROXIMATE_ABOVE` passages an HNSW graph over flat storage; either
+    The index is a flat one, or above `APPROXIMATE_ABOVE` vectors an HNSW graph over flat storage; either
     way the vectors are read in place from the index's storage (memory-mapped when loaded from disk).
     """
 
