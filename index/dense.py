@@ -28,9 +28,9 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 3  # 2: the manifest carries the index file's checksum; 3: HNSW above APPROXIMATE_ABOVE
 # Up to this many vectors (one per distinct passage text; the 500 generated contracts of `eval.scale`
 # hold 125,000) a search across every contract scores every vector: exact, 26 ms for those 500 contracts
-# on 2 cores, and aggregation and fusion get every score they use. Above it, an HNSW graph shortlists the nearest vectors (approximate:
-# recall measured by `python -m eval.scale --approximate-above 100000`). A search within one contract is
-# exact at any size (it scores that contract's passages only).
+# on 2 cores, and aggregation and fusion get every score they use. Above it, an HNSW graph shortlists the
+# nearest vectors (approximate: recall measured by `python -m eval.scale --approximate-above 100000`).
+# A search within one contract is exact at any size (it scores that contract's passages only).
 APPROXIMATE_ABOVE = 500_000
 HNSW_NEIGHBOURS = 32  # HNSW's M
 HNSW_BUILD_BREADTH = 64  # efConstruction

@@ -164,6 +164,7 @@ class Searcher:
         self._classifier: ObjectiveClassifier | None = None
         self._outside: np.ndarray | None = None  # vector rows of the topics the contracts do not cover
         self._outside_kinds: list[str] = []
+        self._sample: tuple[np.ndarray, np.ndarray] | None = None  # see _sample_passages
         if embedder is not None:
             # the out-of-scope topics are embedded with the passages, after them, to be saved with them
             # requests no contrat de ville covers (shipped with the index) and the contract's own, if any
@@ -310,16 +311,32 @@ class Searcher:
                 return self._dense.scores_at(vectors, rows)
             return self._dense.scores(vectors)[:, rows]
         similarities, found = self._dense.search(vectors, min(SHORTLIST, self._dense.manifest.passages))
+        # what an objective outside the shortlist typically scores: the median, over a fixed sample of
+        # objectives, of their best passage's exact cosine (capped at the shortlist's lowest); filling
+        # with it keeps the fusion's z-scores close to those of the exact search
+        sample = self._sample_passages()
+        typical = np.median(np.maximum.reduceat(self._dense.scores_at(vectors, sample[0]), sample[1], axis=1), axis=1)
         scores = np.empty((len(vectors), len(rows)), dtype=np.float32)
         for q in range(len(vectors)):
             valid = found[q] >= 0
             ids, near = found[q][valid], similarities[q][valid]
-            scores[q] = near.min() if len(near) else 0.0  # no passage scores above the shortlist's lowest
+            scores[q] = min(float(typical[q]), float(near.min())) if len(near) else float(typical[q])
             # every passage of each shortlisted vector (CSR gather)
             starts, counts = self._row_bounds[ids], self._row_bounds[ids + 1] - self._row_bounds[ids]
             offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
             scores[q, self._passages_by_row[np.repeat(starts, counts) + offsets]] = np.repeat(near, counts)
         return scores
+
+    def _sample_passages(self, size: int = 200) -> tuple[np.ndarray, np.ndarray]:
+        """The vector rows of the passages of a fixed random sample of objectives, and where each
+        objective's passages start among them (for reduceat)."""
+        if self._sample is None:
+            chosen = np.sort(np.random.default_rng(0).permutation(len(self._objectives))[:size])
+            ends = np.append(self._segment_starts[1:], len(self._passages))
+            members = [np.arange(self._segment_starts[o], ends[o]) for o in chosen]
+            starts = np.cumsum([0] + [len(m) for m in members[:-1]])
+            self._sample = (self._vector_row[np.concatenate(members)], starts)
+        return self._sample
 
     # -- internals -------------------------------------------------------------------------------
 
