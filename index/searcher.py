@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 
@@ -81,6 +81,16 @@ class _Scope:
     stop: int
     first_passage: int
     passage_stop: int
+
+
+class _Embedded(NamedTuple):
+    """What the embedding side found for one question."""
+
+    passages: np.ndarray | None  # cosine with each passage of the scope
+    classes: np.ndarray | None  # classifier log-probabilities of the scope's objectives
+    outside: float  # cosine with the closest out-of-scope request
+    vector: np.ndarray | None  # the question's vector (with its title's, for a summary)
+    moments: tuple[float, float] | None  # the dense scores' (mean, spread) when `passages` is partly estimated
 
 
 @dataclass(frozen=True)
@@ -255,7 +265,7 @@ class Searcher:
         fixes = [tuple(pairs) for _, pairs in repaired]
         # the title of a funding-application summary names its main action: it counts as much as the rest
         titles = [summary_title(q) if self.settings.summary_title else None for q in read]
-        dense_scores = class_scores = outside_top = None
+        dense_scores = class_scores = outside_top = moments = None
         closest: list[str] = [""] * len(read)
         if retriever != "lexical":
             assert self._dense is not None and self._classifier is not None and self.embedder is not None
@@ -276,13 +286,19 @@ class Searcher:
                     class_scores[i] = (class_scores[i] + class_scores[row]) / 2
                     row += 1
             vectors, class_scores = vectors[: len(read)], class_scores[: len(read)]
-            dense_scores = self._passage_scores(vectors, scope)
+            dense_scores, moments = self._passage_scores(vectors, scope)
         results = []
         for i, query in enumerate(read):
             passage_scores = dense_scores[i] if dense_scores is not None else None
             classes = class_scores[i] if class_scores is not None else None
             outside = float(outside_top[i]) if outside_top is not None else 0.0
-            embedded = (passage_scores, classes, outside, vectors[i] if dense_scores is not None else None)
+            embedded = _Embedded(
+                passage_scores,
+                classes,
+                outside,
+                vectors[i] if dense_scores is not None else None,
+                (float(moments[i, 0]), float(moments[i, 1])) if moments is not None else None,
+            )
             lexical_text = f"{titles[i]}\n{query}" if titles[i] else query
             result = self._search_one(query, lexical_text, embedded, k, retriever, axis, scope)
             truncated = len(queries[i].strip()) > MAX_QUERY_CHARS
@@ -297,25 +313,27 @@ class Searcher:
             )
         return results
 
-    def _passage_scores(self, vectors: np.ndarray, scope: _Scope) -> np.ndarray:
-        """Cosine of each query vector with each passage of the scope, shape (queries, passages).
+    def _passage_scores(self, vectors: np.ndarray, scope: _Scope) -> tuple[np.ndarray, np.ndarray | None]:
+        """Cosine of each query vector with each passage of the scope, shape (queries, passages), and,
+        when those are partly estimated, the (mean, spread) of the objectives' exact scores per query.
 
         Exact within one contract, or over a flat index. Across all contracts of an approximate (HNSW)
-        index, the graph shortlists the nearest vectors; their passages get their cosine, every other
-        passage the shortlist's lowest (which, the shortlist being the nearest, none of them exceeds).
+        index, the graph shortlists the nearest vectors and their passages get their cosine; every other
+        passage gets what an objective typically scores, estimated on a fixed sample of objectives, which
+        also gives the mean and spread the fusion needs to z-score the objectives as exact search would.
         """
         assert self._dense is not None
         rows = self._vector_row[scope.first_passage : scope.passage_stop]
         if scope is not self._whole or not self._dense.approximate:
             if 2 * len(rows) < self._dense.manifest.passages:
-                return self._dense.scores_at(vectors, rows)
-            return self._dense.scores(vectors)[:, rows]
+                return self._dense.scores_at(vectors, rows), None
+            return self._dense.scores(vectors)[:, rows], None
         similarities, found = self._dense.search(vectors, min(SHORTLIST, self._dense.manifest.passages))
-        # what an objective outside the shortlist typically scores: the median, over a fixed sample of
-        # objectives, of their best passage's exact cosine (capped at the shortlist's lowest); filling
-        # with it keeps the fusion's z-scores close to those of the exact search
+        # a fixed sample of objectives scored exactly: their best passage's cosine
         sample = self._sample_passages()
-        typical = np.median(np.maximum.reduceat(self._dense.scores_at(vectors, sample[0]), sample[1], axis=1), axis=1)
+        sampled = np.maximum.reduceat(self._dense.scores_at(vectors, sample[0]), sample[1], axis=1)
+        typical = np.median(sampled, axis=1)
+        moments = np.stack([sampled.mean(axis=1), sampled.std(axis=1)], axis=1)
         scores = np.empty((len(vectors), len(rows)), dtype=np.float32)
         for q in range(len(vectors)):
             valid = found[q] >= 0
@@ -325,7 +343,7 @@ class Searcher:
             starts, counts = self._row_bounds[ids], self._row_bounds[ids + 1] - self._row_bounds[ids]
             offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
             scores[q, self._passages_by_row[np.repeat(starts, counts) + offsets]] = np.repeat(near, counts)
-        return scores
+        return scores, moments
 
     def _sample_passages(self, size: int = 200) -> tuple[np.ndarray, np.ndarray]:
         """The vector rows of the passages of a fixed random sample of objectives, and where each
@@ -361,7 +379,7 @@ class Searcher:
         self,
         query: str,
         lexical_text: str,
-        embedded: tuple[np.ndarray | None, np.ndarray | None, float, np.ndarray | None],
+        embedded: _Embedded,
         k: int,
         retriever: Retriever,
         axis: int | None,
@@ -375,10 +393,10 @@ class Searcher:
 
         # embedding-side evidence: passage cosines, classifier log-probabilities, closest out-of-scope topic
         # (every array below is over the scope's objectives: index 0 is objective `first`)
-        passage_scores, class_scores, outside_top, vector = embedded
+        passage_scores, class_scores, outside_top, vector, moments = embedded
         lexical = self._lexical.scores(lexical_text)[first:stop]
         dense = self._aggregate(passage_scores, scope) if passage_scores is not None else None
-        fused = self._fuse(lexical, dense, class_scores, retriever)
+        fused = self._fuse(lexical, dense, class_scores, retriever, moments)
 
         signals = {
             "lexical_top": float(lexical.max()),
@@ -422,7 +440,12 @@ class Searcher:
         return np.maximum.reduceat(passage_scores.astype(np.float64), starts)
 
     def _fuse(
-        self, lexical: np.ndarray, dense: np.ndarray | None, classes: np.ndarray | None, retriever: Retriever
+        self,
+        lexical: np.ndarray,
+        dense: np.ndarray | None,
+        classes: np.ndarray | None,
+        retriever: Retriever,
+        dense_moments: tuple[float, float] | None = None,
     ) -> np.ndarray:
         if retriever == "lexical" or dense is None or classes is None:
             return lexical.astype(np.float64)
@@ -434,7 +457,8 @@ class Searcher:
         kept = [(scores, w) for scores, w in zip(lists, weights, strict=True) if w > 0] or [(dense, 1.0)]
         if settings.fusion == "rrf":
             return reciprocal_rank_fusion([scores for scores, _ in kept], k=settings.rrf_k)
-        return weighted_fusion([scores for scores, _ in kept], [w for _, w in kept])
+        moments = [dense_moments if scores is dense else None for scores, _ in kept]
+        return weighted_fusion([scores for scores, _ in kept], [w for _, w in kept], moments)
 
     def _abstains(self, signals: dict[str, float], retriever: Retriever) -> bool:
         if retriever == "lexical":
