@@ -30,23 +30,29 @@ STOPWORDS = frozenset(
 
 
 EVERYDAY_WORDS = Path(__file__).resolve().parent / "data" / "everyday-fr.yaml"
+ENGLISH_WORDS = Path(__file__).resolve().parent / "data" / "english-fr.yaml"
 
 
-def load_everyday(path: Path = EVERYDAY_WORDS) -> dict[str, str]:
-    """The everyday-word list: word → the contract's words for it.
+def load_everyday(*paths: Path) -> dict[str, str]:
+    """The everyday-word lists (by default everyday French, then English): word → the contract's words for
+    it; a word in two lists gets both meanings.
 
     Raises:
-        ValueError: the file is not a YAML mapping of words to non-empty texts (message names the file).
+        ValueError: a file is not a YAML mapping of words to non-empty texts (message names the file).
     """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: cannot read the everyday-word list: {exc}") from exc
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in data.items()
-    ):
-        raise ValueError(f"{path}: expected lines of the form `word: the contract's words`")
-    return data
+    merged: dict[str, str] = {}
+    for path in paths or (EVERYDAY_WORDS, ENGLISH_WORDS):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValueError(f"{path}: cannot read the everyday-word list: {exc}") from exc
+        if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in data.items()
+        ):
+            raise ValueError(f"{path}: expected lines of the form `word: the contract's words`")
+        for key, meaning in data.items():
+            merged[key] = f"{merged[key]} {meaning}" if key in merged else meaning
+    return merged
 
 
 def fold(text: str) -> str:

@@ -7,11 +7,12 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import pytest
+import yaml
 
 from corpus import Contract
 from index.lexical import _Bm25Table
 from index.passages import objective_documents
-from index.text import Analyzer, find_codes, load_everyday, summary_title
+from index.text import ENGLISH_WORDS, EVERYDAY_WORDS, Analyzer, find_codes, load_everyday, summary_title
 
 
 def test_table_scores_equal_bm25s(caph: Contract) -> None:
@@ -57,6 +58,26 @@ def test_bundled_everyday_list_loads_and_a_broken_one_is_named(tmp_path: Path) -
     broken.write_text("boulot: [unclosed\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"cannot read the everyday-word list"):
         load_everyday(broken)
+
+
+def test_english_words_meet_a_french_only_contract_and_leave_french_questions_alone(tmp_path: Path) -> None:
+    """An English question also searches for the French terms of its words; no English key has the stem
+    of a word of a French contract or of the everyday list (a French question would change), and a word in
+    both lists gets both meanings."""
+    analyzer = Analyzer(everyday=load_everyday())
+    assert set(analyzer.tokens("absentéisme scolaire")) <= set(analyzer.query_tokens("school absenteeism"))
+    assert set(analyzer.tokens("logement locataires")) <= set(analyzer.query_tokens("housing for tenants"))
+    french = Path(__file__).resolve().parents[2] / "corpus" / "sources" / "caph-2015-2023.txt"
+    french_stems = set(Analyzer().tokens(french.read_text(encoding="utf-8")))
+    everyday = yaml.safe_load(EVERYDAY_WORDS.read_text(encoding="utf-8"))
+    french_stems |= {s for word in everyday for s in Analyzer().tokens(word)}
+    english = yaml.safe_load(ENGLISH_WORDS.read_text(encoding="utf-8"))
+    shared = sorted(word for word in english if set(Analyzer().tokens(word)) & french_stems)
+    assert not shared, f"English keys that are also French words: {shared}"
+    one, two = tmp_path / "one.yaml", tmp_path / "two.yaml"
+    one.write_text("boulot: emploi\n", encoding="utf-8")
+    two.write_text("boulot: travail\n", encoding="utf-8")
+    assert load_everyday(one, two) == {"boulot": "emploi travail"}
 
 
 @pytest.mark.parametrize(
