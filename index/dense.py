@@ -291,7 +291,7 @@ def load_or_build(
             return DenseIndex.load(folder, expected)
         except StaleIndexError as exc:
             logger.info("Building the dense index (%s)", exc)
-    with _build_lock(folder):
+    with build_lock(folder):
         if not rebuild:
             try:
                 return DenseIndex.load(folder, expected)  # another process may have built it meanwhile
@@ -307,7 +307,7 @@ def load_or_build(
 
 
 @contextmanager
-def _build_lock(folder: Path) -> Iterator[None]:
+def build_lock(folder: Path) -> Iterator[None]:
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(folder.parent / f"{folder.name}.lock"), timeout=LOCK_TIMEOUT_SECONDS)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import pickle
+import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -14,15 +16,15 @@ from typing import Literal, NamedTuple, get_args
 
 import numpy as np
 
-from corpus import Contract, contract_hash
+from corpus import Contract, contract_hash, source_only
 from index.abstention import ABSTAIN_RULE, ABSTAIN_RULE_DEFAULT, AbstainRule
 from index.classifier import ObjectiveClassifier, load_or_fit
-from index.dense import DenseIndex, default_cache_dir, load_or_build, write_atomically
+from index.dense import DenseIndex, build_lock, default_cache_dir, load_or_build, write_atomically
 from index.embedders import Embedder
 from index.fusion import ranks, reciprocal_rank_fusion, weighted_fusion
 from index.hits import Hit, MatchedMeasure, SearchResult
 from index.lexical import LexicalIndex
-from index.passages import Passage, build_passages, objective_documents
+from index.passages import Attached, Passage, build_passages, objective_documents
 from index.spelling import SpellingFixer
 from index.text import Analyzer, find_codes, fold, load_everyday, summary_title
 from index.thesaurus import assign_concepts, load_out_of_scope, load_thesaurus
@@ -144,7 +146,10 @@ class Searcher:
         self._analyzer = Analyzer(acronyms, load_everyday() if self.settings.everyday else None)
         # saved beside the dense index when there is one (a lexical-only searcher writes nothing)
         text_cache = (cache_dir or default_cache_dir()) if embedder is not None else None
-        self._text = _text_side(contracts, self.settings, self._analyzer, text_cache)
+        by_search = None
+        if embedder is not None and self.settings.thesaurus:
+            by_search = _attach_by_search(contracts, embedder, self.settings, cache_dir)
+        self._text = _text_side(contracts, self.settings, self._analyzer, text_cache, by_search)
         attached = self._text.attached
         self._document_stems = self._text.document_stems
         self._lexical = self._text.lexical
@@ -178,11 +183,7 @@ class Searcher:
         if embedder is not None:
             # the out-of-scope topics are embedded with the passages, after them, to be saved with them
             # requests no contrat de ville covers (shipped with the index) and the contract's own, if any
-            generic = load_out_of_scope()
-            outside = [*(request for _, request in generic), *(topic for c in contracts for topic in c.out_of_scope)]
-            # who usually handles each request, to say so when a question is refused (unknown for a
-            # contract's own topics)
-            self._outside_kinds = [kind for kind, _ in generic] + [""] * (len(outside) - len(generic))
+            outside, self._outside_kinds = _outside_requests(contracts)
             texts = [p.text for p in self._passages] + outside
             # the passages' own text, not just the contract: a change in how passages are built is a change too
             corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
@@ -499,9 +500,7 @@ class Searcher:
             dense_rank=int(dense_ranks[rank_index]) if dense_ranks is not None else None,
         )
 
-    def _matched_measures(
-        self, i: int, lexical: np.ndarray, vector: np.ndarray | None
-    ) -> tuple[MatchedMeasure, ...]:
+    def _matched_measures(self, i: int, lexical: np.ndarray, vector: np.ndarray | None) -> tuple[MatchedMeasure, ...]:
         layout = self._measures_of.get(i)
         if layout is None:
             return ()
@@ -530,16 +529,21 @@ class _TextSide:
 
 
 def _text_side(
-    contracts: list[Contract], settings: SearchSettings, analyzer: Analyzer, cache_dir: Path | None
+    contracts: list[Contract],
+    settings: SearchSettings,
+    analyzer: Analyzer,
+    cache_dir: Path | None,
+    attached: dict[tuple[str, str], list[str]] | None = None,
 ) -> _TextSide:
     """The text side, from `cache_dir` if it was built before for the same contracts, settings, resources
     and code, else built (and saved there). Tokenising every contract in France takes minutes; loading
-    the result, seconds.
+    the result, seconds. `attached`: the thesaurus situations of each objective when already decided
+    (`_attach_by_search`); None attaches them by the words of the concepts' terms (BM25).
 
     The cache is a pickle: like the index beside it, it is trusted as much as the code that wrote it (a
     file that does not load, or loads as something else, is rebuilt with a log line).
     """
-    key = _text_key(contracts, settings)
+    key = _text_key(contracts, settings, attached)
     path = cache_dir / "text" / f"{key}.pickle" if cache_dir is not None else None
     if path is not None and path.is_file():
         try:
@@ -551,10 +555,12 @@ def _text_side(
             logger.warning("Unreadable text cache %s (%s): building it again", path, exc)
     # the thesaurus's everyday situations, attached to the objectives whose own text its terms match,
     # contract by contract (each contract that speaks of a concept gets its situations)
-    concepts = load_thesaurus() if settings.thesaurus else []
-    attached: dict[tuple[str, str], list[str]] = {}
-    for contract in contracts if concepts else ():
-        attached.update(assign_concepts(concepts, objective_documents([contract], enriched=False), analyzer))
+    if attached is None:
+        concepts = load_thesaurus() if settings.thesaurus else []
+        by_words: dict[tuple[str, str], list[str]] = {}
+        for contract in contracts if concepts else ():
+            by_words.update(assign_concepts(concepts, objective_documents([contract], enriched=False), analyzer))
+        attached = by_words
     documents = objective_documents(contracts, enriched=settings.enriched, situations=attached)
     keys = list(documents)
     passages = build_passages(contracts, enriched=settings.enriched, situations=attached)
@@ -578,9 +584,106 @@ def _text_side(
     return side
 
 
-def _text_key(contracts: list[Contract], settings: SearchSettings) -> str:
-    """Everything the text side depends on: contracts, settings, resource files and the code itself."""
+def _outside_requests(contracts: list[Contract]) -> tuple[list[str], list[str]]:
+    """The requests no contrat de ville covers (shipped with the index) and the contracts' own, with who
+    usually handles each (to say so when a question is refused; unknown for a contract's own topics)."""
+    generic = load_out_of_scope()
+    outside = [*(request for _, request in generic), *(topic for c in contracts for topic in c.out_of_scope)]
+    return outside, [kind for kind, _ in generic] + [""] * (len(outside) - len(generic))
+
+
+ATTACH_COVERAGE = 0.2  # share of a concept's term stems the chosen objective's own text must hold
+
+
+def _attach_by_search(
+    contracts: list[Contract], embedder: Embedder, settings: SearchSettings, cache_dir: Path | None
+) -> dict[tuple[str, str], list[str]]:
+    """The thesaurus situations of each objective: each concept's situations go, in each contract, to the
+    objective the contract's own hybrid search ranks first for the concept's terms, searching its source
+    text alone (no editorial field, no thesaurus), provided that objective's text holds at least
+    ATTACH_COVERAGE of the terms' stems (otherwise the contract does not speak of the concept).
+
+    The words of the terms alone put a concept on the objectives with the most words in common, often a
+    neighbour of the right one; the search adds what the embeddings and the classifier know. Saved per
+    embedder (later starts read the decision instead of building the search it needs); one process
+    decides at a time.
+    """
+    bare_settings = replace(settings, thesaurus=False)
+    sources = [source_only(c) for c in contracts]
+    digest = hashlib.sha256(f"{_text_key(sources, bare_settings)}-{embedder.name}-{bare_settings!r}".encode())
+    here = Path(__file__).resolve().parent
+    for name in ("classifier.py", "dense.py", "fusion.py", "embedders.py", "searcher.py"):
+        digest.update((here / name).read_bytes())
+    digest.update(f"coverage={ATTACH_COVERAGE}".encode())
+    root = cache_dir or default_cache_dir()
+    path = root / "attach" / f"{_slug(embedder.name)}-{digest.hexdigest()[:16]}.json"
+    saved = _read_attachment(path)
+    if saved is not None:
+        return saved
+    with build_lock(path.with_suffix("")):
+        saved = _read_attachment(path)  # another process may have decided meanwhile
+        if saved is not None:
+            return saved
+        logger.info("Attaching the thesaurus to %d contract(s) with their own search", len(contracts))
+        attached = _decide_attachment(sources, embedder, bare_settings, root)
+        try:
+            rows = [[cid, code, texts] for (cid, code), texts in attached.items()]
+            write_atomically(path, json.dumps(rows, ensure_ascii=False).encode())
+        except OSError as exc:
+            logger.warning("Could not save the thesaurus attachment in %s: %s", path.parent, exc)
+    return attached
+
+
+def _read_attachment(path: Path) -> dict[tuple[str, str], list[str]] | None:
+    """The attachment saved in `path`, or None (absent, or unreadable: logged)."""
+    if not path.is_file():
+        return None
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return {(str(cid), str(code)): [str(t) for t in texts] for cid, code, texts in rows}
+    except (OSError, ValueError, TypeError) as exc:
+        logger.warning("Unreadable thesaurus attachment %s (%s): deciding it again", path, exc)
+        return None
+
+
+def _decide_attachment(
+    sources: list[Contract], embedder: Embedder, settings: SearchSettings, root: Path
+) -> dict[tuple[str, str], list[str]]:
+    """`_attach_by_search`'s decision. The search it needs serves this decision only: it is built in a
+    scratch folder, its vectors taken from and given back to the shared vector cache (nothing is embedded
+    twice)."""
+    shared = VectorCache(root / _slug(embedder.name) / "vectors.sqlite3", embedder.name, embedder.dimension)
+    needed = [p.text for p in build_passages(sources, enriched=settings.enriched)]
+    needed += _outside_requests(sources)[0]
+    concepts = load_thesaurus()
+    attached: dict[tuple[str, str], list[str]] = {}
+    with tempfile.TemporaryDirectory(prefix="cdv-attach-") as scratch:
+        scratch_cache = VectorCache(
+            Path(scratch) / _slug(embedder.name) / "vectors.sqlite3", embedder.name, embedder.dimension
+        )
+        if shared.path.is_file():
+            scratch_cache.put_many(shared.get_many(needed))
+        bare = Searcher(sources, embedder, settings, cache_dir=Path(scratch))
+        shared.put_many(scratch_cache.get_many(needed))
+        terms = [frozenset(bare._analyzer.tokens(concept.terms)) for concept in concepts]
+        for contract in sources:
+            results = bare.search_many([concept.terms for concept in concepts], k=1, contract=contract.id)
+            for concept, stems, result in zip(concepts, terms, results, strict=True):
+                if not result.hits or not stems:
+                    continue
+                key = (result.hits[0].contract_id, result.hits[0].code)
+                if len(stems & bare._document_stems[bare._position[key]]) / len(stems) >= ATTACH_COVERAGE:
+                    attached.setdefault(key, []).extend(concept.situations)
+        del bare  # its memory-mapped index lives in the scratch folder
+    return attached
+
+
+def _text_key(contracts: list[Contract], settings: SearchSettings, attached: Attached | None = None) -> str:
+    """Everything the text side depends on: contracts, settings, resource files, the code itself, and the
+    attachment of the thesaurus when it was decided beforehand."""
     digest = hashlib.sha256(contract_hash(contracts).encode())
+    if attached is not None:
+        digest.update(json.dumps(sorted((list(k), list(v)) for k, v in attached.items())).encode())
     for name in ("enriched", "everyday", "thesaurus", "ngram_weight", "bm25_b"):
         digest.update(f"{name}={getattr(settings, name)}".encode())
     here = Path(__file__).resolve().parent

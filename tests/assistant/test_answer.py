@@ -19,7 +19,7 @@ def test_cites_the_right_objective_with_its_path(default_searcher: Searcher) -> 
     assert "Axe 5 (apprentissages) › Priorité 5.1 (Prévenir et réduire le décrochage scolaire) › Objectif 5.1.3" in (
         answer.text
     )
-    assert 1 <= len(answer.others) <= 2
+    assert len(answer.others) <= 2  # close runners-up only (a clear answer has none)
     assert answer.lang == "fr" and "Objectif le plus adapté" in answer.text
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval.questions import load_questions
+from eval.questions import SITUATIONS, load_questions
 from eval.report import evaluate
 from index import Searcher
 
@@ -13,9 +13,13 @@ from index import Searcher
 # holds for any contract recognises 6 of the 8 held-out requests (see the README).
 FLOOR = {"hit@1": 0.95, "recall@3": 0.98, "mrr@10": 0.97, "abstain_recall": 0.75}
 MAX_FALSE_REFUSAL = 0.03
-# the same contract stripped of its editorial fields: what any contract added as data looks like
-SOURCE_ONLY_FLOOR = {"hit@1": 0.80, "recall@3": 0.92, "abstain_recall": 0.75}
+# the same contract stripped of its editorial fields: what any contract added as data looks like. Hit@1
+# was 0.82 before the thesaurus was placed by each contract's own search (0.76 since): that change traded
+# six of these same-author questions for six everyday situations (below), decided on dev (README)
+SOURCE_ONLY_FLOOR = {"hit@1": 0.74, "recall@3": 0.92, "abstain_recall": 0.75}
 SOURCE_ONLY_MAX_FALSE_REFUSAL = 0.05
+# the everyday situations written before any vocabulary (0.794 in both forms when this floor was set)
+SITUATIONS_FLOOR = 0.75
 
 
 @pytest.mark.slow
@@ -35,3 +39,13 @@ def test_heldout_floor_without_editorial_fields(source_only_searcher: Searcher) 
     below = {name: report.metrics[name] for name, value in floor.items() if report.metrics[name] < value}
     assert below == {}, f"below the floor {floor}: {below}"
     assert report.metrics["false_refusal"] <= SOURCE_ONLY_MAX_FALSE_REFUSAL
+
+
+@pytest.mark.slow
+def test_heldout_situations_floor(default_searcher: Searcher, source_only_searcher: Searcher) -> None:
+    """On everyday situations written before any vocabulary, both forms of the contract keep their Hit@1."""
+    questions = load_questions(SITUATIONS, split="heldout")
+    for searcher in (default_searcher, source_only_searcher):
+        report = evaluate(searcher, questions, "hybrid", "hybrid")
+        assert report.metrics["hit@1"] >= SITUATIONS_FLOOR, report.metrics
+        assert report.metrics["false_refusal"] <= SOURCE_ONLY_MAX_FALSE_REFUSAL

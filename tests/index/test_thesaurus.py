@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from corpus import Contract, source_only
+from index import Searcher, SearchSettings
 from index.passages import build_passages, objective_documents
 from index.text import Analyzer
 from index.thesaurus import Concept, assign_concepts, load_out_of_scope, load_thesaurus
+from tests.fakes import FakeEmbedder
 
 
 def test_the_shipped_files_load() -> None:
@@ -63,3 +66,43 @@ def test_the_bundled_contract_gets_situations_without_its_vocabulary(caph: Contr
     assert "sécher les cours" in attached[(bare.id, "5.1.3")]
     passages = build_passages([bare], situations=attached)
     assert any(p.kind == "situation" and p.code == "5.1.3" and p.text == "sécher les cours" for p in passages)
+
+
+def test_with_an_embedder_the_contracts_own_search_places_each_concept(
+    caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With an embedder, each concept goes to the one objective the contract's own search (source text,
+    no thesaurus) ranks first for its terms, if that objective's text holds a fifth of the terms' stems;
+    the decision is saved, read back on the next start, and decided again when the file is damaged."""
+    embedder = FakeEmbedder()
+    searcher = Searcher([caph], embedder, cache_dir=tmp_path)
+    [saved] = (tmp_path / "attach").glob("fake-*.json")
+    rows = json.loads(saved.read_text(encoding="utf-8"))
+    attached = {(cid, code): texts for cid, code, texts in rows}
+    assert "sécher les cours" in attached[(caph.id, "5.1.3")]
+    bare = Searcher([source_only(caph)], None, SearchSettings(retriever="lexical", thesaurus=False))
+    analyzer, objectives = bare._analyzer, {o.code: o for _, _, o in caph.objectives()}
+    for concept in load_thesaurus():
+        places = [code for (_, code), texts in attached.items() if concept.situations[0] in texts]
+        assert len(places) <= 1, f"{concept.terms} went to {places}"
+        for code in places:
+            objective = objectives[code]
+            text = " ".join([objective.title, *(m.text for m in objective.measures)])
+            stems = set(analyzer.tokens(concept.terms))
+            shared = stems & bare._document_stems[bare._position[(caph.id, code)]]
+            assert len(shared) / len(stems) >= 0.2, f"{concept.terms} on {code}: {text}"
+    assert any(p.kind == "situation" and p.text == "sécher les cours" for p in searcher.passages)
+
+    # the next start reads the file: an edited decision shows in the passages
+    saved.write_text(json.dumps([[caph.id, "1.1.1", ["une situation posée à la main"]]]), encoding="utf-8")
+    again = Searcher([caph], embedder, cache_dir=tmp_path)
+    situations = [(p.code, p.text) for p in again.passages if p.kind == "situation"]
+    assert situations == [("1.1.1", "une situation posée à la main")]
+
+    # a damaged file is decided again, with a log line
+    saved.write_text("{not json", encoding="utf-8")
+    repaired = Searcher([caph], embedder, cache_dir=tmp_path)
+    assert "Unreadable thesaurus attachment" in caplog.text
+    assert {(p.code, p.text) for p in repaired.passages if p.kind == "situation"} == {
+        (p.code, p.text) for p in searcher.passages if p.kind == "situation"
+    }
