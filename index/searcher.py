@@ -640,6 +640,10 @@ def _read_attachment(path: Path) -> dict[tuple[str, str], list[str]] | None:
         return None
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(rows, list) or not all(
+            isinstance(row, list) and len(row) == 3 and isinstance(row[2], list) for row in rows
+        ):
+            raise ValueError("expected a list of [contract, code, [situations]]")
         return {(str(cid), str(code)): [str(t) for t in texts] for cid, code, texts in rows}
     except (OSError, ValueError, TypeError) as exc:
         logger.warning("Unreadable thesaurus attachment %s (%s): deciding it again", path, exc)

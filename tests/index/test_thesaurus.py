@@ -99,10 +99,12 @@ def test_with_an_embedder_the_contracts_own_search_places_each_concept(
     situations = [(p.code, p.text) for p in again.passages if p.kind == "situation"]
     assert situations == [("1.1.1", "une situation posée à la main")]
 
-    # a damaged file is decided again, with a log line
-    saved.write_text("{not json", encoding="utf-8")
-    repaired = Searcher([caph], embedder, cache_dir=tmp_path)
-    assert "Unreadable thesaurus attachment" in caplog.text
-    assert {(p.code, p.text) for p in repaired.passages if p.kind == "situation"} == {
-        (p.code, p.text) for p in searcher.passages if p.kind == "situation"
-    }
+    # a damaged file, or valid JSON of another shape, is decided again, with a log line
+    for damage in ("{not json", '{"abc": 1}', "[[1, 2]]"):
+        saved.write_text(damage, encoding="utf-8")
+        caplog.clear()
+        repaired = Searcher([caph], embedder, cache_dir=tmp_path)
+        assert "Unreadable thesaurus attachment" in caplog.text
+        assert {(p.code, p.text) for p in repaired.passages if p.kind == "situation"} == {
+            (p.code, p.text) for p in searcher.passages if p.kind == "situation"
+        }
