@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import pickle
@@ -427,6 +428,26 @@ class Searcher:
         )
         return SearchResult(query, hits, abstain, known, unknown, signals=signals)
 
+    def _best_in_each_contract(self, queries: Sequence[str]) -> np.ndarray:
+        """For each query, the objective (index) a hybrid search within each contract ranks first, shape
+        (queries, contracts): the scores of `search(query, contract=…)`, computed for every contract at
+        once (one pass per query, where searching each contract in turn costs contracts × queries
+        searches)."""
+        assert self._dense is not None and self._classifier is not None and self.embedder is not None
+        read = [self._speller.repair(q.strip())[0] if self.settings.spelling else q.strip() for q in queries]
+        vectors = np.nan_to_num(self.embedder.encode_queries(read))
+        classes = self._classifier.log_proba(vectors)
+        bounds = [*self._contract_starts.tolist(), len(self._objectives)]
+        best = np.zeros((len(read), len(self.contracts)), dtype=np.int64)
+        for i, text in enumerate(read):
+            cosines = self._dense.scores(vectors[i : i + 1])[0, self._vector_row].astype(np.float64)
+            dense = np.maximum.reduceat(cosines, self._segment_starts)
+            lexical = self._lexical.scores(text)
+            for n, (first, stop) in enumerate(itertools.pairwise(bounds)):
+                fused = self._fuse(lexical[first:stop], dense[first:stop], classes[i, first:stop], "hybrid")
+                best[i, n] = first + int(np.argmax(fused))
+        return best
+
     def _coverage(self, text: str, fused: np.ndarray, first: int) -> float:
         """Share of the question's stems found in the text of one of its three best objectives."""
         stems = set(self._analyzer.query_tokens(text))
@@ -609,8 +630,9 @@ def _attach_by_search(
     decides at a time.
     """
     bare_settings = replace(settings, thesaurus=False)
-    sources = [source_only(c) for c in contracts]
-    digest = hashlib.sha256(f"{_text_key(sources, bare_settings)}-{embedder.name}-{bare_settings!r}".encode())
+    # keyed by the contracts as given (an editorial edit decides again, needlessly but cheaply): stripping
+    # every contract of its editorial fields only to compute a key would slow every start
+    digest = hashlib.sha256(f"{_text_key(contracts, bare_settings)}-{embedder.name}-{bare_settings!r}".encode())
     here = Path(__file__).resolve().parent
     for name in ("classifier.py", "dense.py", "fusion.py", "embedders.py", "searcher.py"):
         digest.update((here / name).read_bytes())
@@ -625,7 +647,7 @@ def _attach_by_search(
         if saved is not None:
             return saved
         logger.info("Attaching the thesaurus to %d contract(s) with their own search", len(contracts))
-        attached = _decide_attachment(sources, embedder, bare_settings, root)
+        attached = _decide_attachment([source_only(c) for c in contracts], embedder, bare_settings, root)
         try:
             rows = [[cid, code, texts] for (cid, code), texts in attached.items()]
             write_atomically(path, json.dumps(rows, ensure_ascii=False).encode())
@@ -669,15 +691,12 @@ def _decide_attachment(
             scratch_cache.put_many(shared.get_many(needed))
         bare = Searcher(sources, embedder, settings, cache_dir=Path(scratch))
         shared.put_many(scratch_cache.get_many(needed))
-        terms = [frozenset(bare._analyzer.tokens(concept.terms)) for concept in concepts]
-        for contract in sources:
-            results = bare.search_many([concept.terms for concept in concepts], k=1, contract=contract.id)
-            for concept, stems, result in zip(concepts, terms, results, strict=True):
-                if not result.hits or not stems:
-                    continue
-                key = (result.hits[0].contract_id, result.hits[0].code)
-                if len(stems & bare._document_stems[bare._position[key]]) / len(stems) >= ATTACH_COVERAGE:
-                    attached.setdefault(key, []).extend(concept.situations)
+        best = bare._best_in_each_contract([concept.terms for concept in concepts])
+        for concept, firsts in zip(concepts, best, strict=True):
+            stems = frozenset(bare._analyzer.tokens(concept.terms))
+            for i in firsts if stems else ():
+                if len(stems & bare._document_stems[i]) / len(stems) >= ATTACH_COVERAGE:
+                    attached.setdefault(bare._keys[i], []).extend(concept.situations)
         del bare  # its memory-mapped index lives in the scratch folder
     return attached
 

@@ -119,3 +119,17 @@ def test_two_contracts_with_one_id_are_refused(contracts: list[Contract]) -> Non
     """Slices are found by contract id: the same id twice is an error, not a silent overwrite."""
     with pytest.raises(ValueError, match="unique"):
         Searcher([contracts[0], contracts[0]])
+
+
+def test_every_contracts_best_objective_at_once_is_each_contracts_search(
+    contracts: list[Contract], tmp_path: Path
+) -> None:
+    """Placing the thesaurus asks each contract's best objective for 53 concepts: computed for all
+    contracts in one pass, it is what a search within each contract ranks first."""
+    searcher = Searcher(contracts[:4], HashingEmbedder(), cache_dir=tmp_path)
+    queries = ["absentéisme scolaire des élèves", "logement insalubre marchands de sommeil", "emploi des jeunes"]
+    best = searcher._best_in_each_contract(queries)
+    for i, query in enumerate(queries):
+        for n, contract in enumerate(contracts[:4]):
+            hit = searcher.search(query, k=1, contract=contract.id).hits[0]
+            assert searcher._keys[best[i, n]] == (hit.contract_id, hit.code)
