@@ -574,8 +574,8 @@ def _text_side(
             logger.warning("%s does not hold a search's text side: building it again", path)
         except Exception as exc:  # any unpickling failure means: rebuild
             logger.warning("Unreadable text cache %s (%s): building it again", path, exc)
-    # the thesaurus's everyday situations, attached to the objectives whose own text its terms match,
-    # contract by contract (each contract that speaks of a concept gets its situations)
+    # without a decision from a search, the thesaurus's everyday situations go to the objectives whose own
+    # text its terms match, contract by contract (each contract that speaks of a concept gets its situations)
     if attached is None:
         concepts = load_thesaurus() if settings.thesaurus else []
         by_words: dict[tuple[str, str], list[str]] = {}
