@@ -50,6 +50,9 @@ def load_everyday(*paths: Path) -> dict[str, str]:
             isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in data.items()
         ):
             raise ValueError(f"{path}: expected lines of the form `word: the contract's words`")
+        phrases = [k for k in data if len(words(k)) != 1]
+        if phrases:  # only single words are looked up: such a key would silently never match
+            raise ValueError(f"{path}: keys must be single words, not {', '.join(map(repr, phrases[:5]))}")
         for key, meaning in data.items():
             merged[key] = f"{merged[key]} {meaning}" if key in merged else meaning
     return merged

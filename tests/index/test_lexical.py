@@ -58,6 +58,9 @@ def test_bundled_everyday_list_loads_and_a_broken_one_is_named(tmp_path: Path) -
     broken.write_text("boulot: [unclosed\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"cannot read the everyday-word list"):
         load_everyday(broken)
+    broken.write_text("boulot: emploi\npetit boulot: emploi précaire\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"keys must be single words, not 'petit boulot'"):
+        load_everyday(broken)
 
 
 def test_english_words_meet_a_french_only_contract_and_leave_french_questions_alone(tmp_path: Path) -> None:
