@@ -18,7 +18,7 @@ def confidence(result: SearchResult) -> Confidence:
     contract. On the development questions (the bundled contract as shipped and source-only, pooled),
     the first objective was right 98% of the time with a margin of 1.75 or more, 88% from 0.6 to 1.75,
     53% below (the "sûr" bound was 1.5 until the thesaurus was placed by each contract's own search, which
-    widened margins: at 1.5 it fell to 96.8%); `python -m eval.confidence` prints the same table for any
+    widened margins: at 1.5 it fell to about 97%); `python -m eval.confidence` prints the same table for any
     split.
     """
     if result.abstain or not result.hits:
