@@ -19,6 +19,7 @@ from index import (
     SearchResult,
     find_codes,
     fold,
+    lead,
 )
 from index import confidence as index_confidence
 
@@ -28,6 +29,10 @@ _EN = frozenset("the which what how does do is are for of and to with who young 
 _FR = frozenset("le la les des du pour quel quelle quels et est qui aux une un dans sur avec comment jeunes".split())
 _SHORT = 3  # content words: a question this short may lean on the conversation
 _FOLLOW_UPS = 3  # follow-ups kept after the topic's question
+# a question that starts like a follow-up ("and school dropout?") opens a new topic when its own answer leads
+# the next objective by this fused-score margin (the "sûr" bound when the rule was chosen on the dev dialogues;
+# the label's bound rose to 2.25 since, which would glue one more dev turn)
+_NEW_TOPIC_MARGIN = 1.75
 _FOLLOW_UP_STARTS = ("et ", "and ", "plutot", "rather", "what about", "aussi", "also", "ou bien", "mais ")
 # Who and where, as people name them in this field (folded prefixes): a short question made only of these
 # narrows the topic of the conversation ("au collège", "les retraités", "les mamans avec bébé"); a short
@@ -207,9 +212,8 @@ def _with_context(
         return question, None, None
     folded = fold(question)
     alone = searcher.search(question, k=4, contract=contract_id)
-    sure = index_confidence(alone)
     if folded.startswith(_FOLLOW_UP_STARTS):
-        if sure == "high":
+        if (lead(alone) or 0.0) >= _NEW_TOPIC_MARGIN:
             return question, None, alone  # "and school dropout?": a new topic said as a follow-up
     else:
         content = [w for w in "".join(ch if ch.isalnum() else " " for ch in folded).split() if len(w) > 3]

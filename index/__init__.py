@@ -1,7 +1,7 @@
 """Retrieval over the contract: embedders, lexical and dense indexes, fusion, abstention."""
 
 from index.abstention import AbstainRule
-from index.confidence import CONFIDENT_MARGIN, Confidence, confidence
+from index.confidence import CONFIDENT_MARGIN, Confidence, confidence, lead
 from index.dense import StaleIndexError, default_cache_dir
 from index.embedders import DEFAULT_EMBEDDER, E5_NAME, MINILM_NAME, USE_NAME, Embedder, load_embedder
 from index.hits import Hit, MatchedMeasure, SearchResult
@@ -37,6 +37,7 @@ __all__ = [
     "default_cache_dir",
     "find_codes",
     "fold",
+    "lead",
     "load_embedder",
     "open_searcher",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from corpus import Contract
@@ -160,3 +161,17 @@ def test_summary_title_weighs_like_the_rest(searcher: Searcher) -> None:
     assert titled.hits[0].code == untitled.hits[0].code == "3.2.4"
     on_theme = [sum(h.axis_number == 3 for h in result.hits) for result in (titled, untitled)]
     assert on_theme[0] > on_theme[1]
+
+
+def test_the_classifier_learns_from_the_contract_text_not_the_attached_situations(
+    caph: Contract, tmp_path: Path
+) -> None:
+    """The thesaurus attaches many situations to some objectives and none to others; the classifier is
+    fitted on the contract's own passages only, so with or without the thesaurus it is the same."""
+    embedder = FakeEmbedder()
+    with_situations = Searcher([caph], embedder, cache_dir=tmp_path / "a")
+    without = Searcher([caph], embedder, SearchSettings(thesaurus=False), cache_dir=tmp_path / "b")
+    assert any(p.kind == "situation" for p in with_situations.passages)
+    assert with_situations._classifier is not None and without._classifier is not None
+    assert np.allclose(with_situations._classifier.weights, without._classifier.weights, atol=1e-4)
+    assert np.allclose(with_situations._classifier.bias, without._classifier.bias, atol=1e-4)
