@@ -78,6 +78,7 @@ class Answer(BaseModel):
     unknown_codes: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
     handled_by: str = ""  # refused: the kind of service that usually handles such a request
+    unrecognised: bool = False  # no word of the question was recognised
     funding_block: str | None = None
     text: str
 
@@ -130,6 +131,7 @@ def compose_answer(
         unknown_codes=result.unknown_codes,
         notices=tuple(notices),
         handled_by=result.handled_by,
+        unrecognised=result.unrecognised,
         funding_block=funding,
         text="",
     )
@@ -166,7 +168,9 @@ def render_markdown(answer: Answer) -> str:
     if answer.unknown_codes:
         parts.append(t["unknown"].format(codes=", ".join(answer.unknown_codes)))
     if answer.best is None:
-        if not answer.unknown_codes:
+        if answer.unrecognised:
+            parts.append(t["unrecognised"])
+        elif not answer.unknown_codes:
             parts.append(t["abstain"])
             if answer.handled_by:
                 parts.append(t["handled_by"].format(kind=answer.handled_by))
@@ -305,6 +309,10 @@ _TEXT: dict[Lang, dict[str, Any]] = {
         "why": "car",
         "funding": "Le texte « Pour votre dossier » est prêt à copier dans votre demande de subvention.",
         "abstain": "Aucun objectif du contrat de ville ne semble couvrir cette demande.",
+        "unrecognised": (
+            "Je n'ai reconnu aucun mot dans votre question. Écrivez-la en quelques mots : le public, l'action, "
+            "le quartier (ex. « aide aux devoirs au collège »)."
+        ),
         "handled_by": "Ce type de demande relève plutôt d'un autre service : {kind}.",
         "browse": (
             "Si votre action vise bien les habitants des quartiers prioritaires, décrivez-la autrement "
@@ -328,6 +336,10 @@ _TEXT: dict[Lang, dict[str, Any]] = {
         "why": "because of",
         "funding": "The “Pour votre dossier” text is ready to paste into the (French) funding application.",
         "abstain": "No objective of the contract seems to cover this request.",
+        "unrecognised": (
+            "I did not recognise any word in your question. Please type it in a few words: the public, the "
+            "action (e.g. “homework help for pupils”)."
+        ),
         "handled_by": "This kind of request is usually handled by another service: {kind}.",
         "browse": (
             "If your action does serve the residents of priority neighbourhoods, describe it differently "

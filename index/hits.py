@@ -41,6 +41,7 @@ class SearchResult:
     abstain: bool
     codes: tuple[str, ...] = ()  # codes named in the question that exist
     unknown_codes: tuple[str, ...] = ()  # codes named in the question that do not
+    unrecognised: bool = False  # no word of the question is a word (a keyboard mash): nothing is cited
     truncated: bool = False
     signals: dict[str, float] = field(default_factory=dict)
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, read as) for misspelt words

@@ -309,13 +309,17 @@ class Searcher:
             lexical_text = f"{titles[i]}\n{query}" if titles[i] else query
             result = self._search_one(query, lexical_text, embedded, k, retriever, axis, scope)
             truncated = len(queries[i].strip()) > MAX_QUERY_CHARS
+            # a keyboard mash still lands near some passage: with no word in it, nothing is cited
+            unrecognised = not (result.codes or result.unknown_codes) and not self._recognises(query)
             results.append(
                 replace(
                     result,
                     query=queries[i],
+                    abstain=result.abstain or unrecognised,
+                    unrecognised=unrecognised,
                     truncated=truncated,
                     corrections=fixes[i],
-                    handled_by=closest[i] if result.abstain else "",
+                    handled_by=closest[i] if result.abstain and not unrecognised else "",
                 )
             )
         return results
@@ -452,6 +456,13 @@ class Searcher:
                 fused = self._fuse(lexical[first:stop], dense[first:stop], classes[i, first:stop], "hybrid")
                 best[i, n] = first + int(np.argmax(fused))
         return best
+
+    def _recognises(self, text: str) -> bool:
+        """Whether the text holds a word: of the contracts, of the dictionaries, or of the everyday
+        lists (slang the dictionaries lack, such as *keufs*)."""
+        if self._speller.recognises(text):
+            return True
+        return len(self._analyzer.query_tokens(text)) > len(self._analyzer.tokens(text))
 
     def _coverage(self, text: str, fused: np.ndarray, first: int) -> float:
         """Share of the question's stems found in the text of one of its three best objectives."""

@@ -33,11 +33,15 @@ class SpellingFixer:
     def __init__(self, texts: Iterable[str], known_words: Iterable[str] | None = None) -> None:
         counts: Counter[str] = Counter()
         spellings: Counter[str] = Counter()
+        short: set[str] = set()
         for text in texts:
-            found = [w.lower() for w in _TOKEN.findall(text) if len(w) >= MIN_LENGTH]
+            every = _TOKEN.findall(text)
+            found = [w.lower() for w in every if len(w) >= MIN_LENGTH]
             counts.update(fold(w) for w in found)
             spellings.update(found)
+            short.update(fold(w) for w in every if len(w) < MIN_LENGTH)
         self._targets = counts
+        self._short = frozenset(short)  # the texts' words too short to repair (MLV, ACI, PLH…)
         # the repair is written with the accents the contract uses
         self._spelling: dict[str, str] = {}
         for spelt, _ in spellings.most_common():
@@ -66,6 +70,20 @@ class SpellingFixer:
                 pieces += [query[end : match.start()], fixed]
                 end = match.end()
         return "".join(pieces) + query[end:], pairs
+
+    def recognises(self, query: str) -> bool:
+        """Whether the query holds a word: one of the texts', a dictionary word, or one close enough to
+        a text word to be repaired. A keyboard mash ("asdfgh jkl", "zzzz", a pasted run of one letter)
+        holds none. Stops at the first word found; each word costs at most a repair's bounded work."""
+        for match in _TOKEN.finditer(query):
+            whole = fold(match.group(0))
+            for folded in (whole, *whole.split("-")) if "-" in whole else (whole,):
+                if folded in self._short or folded in self._known:
+                    return True
+                repairable = MIN_LENGTH <= len(folded) <= min(self._longest, MAX_WORD) and "-" not in folded
+                if repairable and (self._is_known(folded) or self._nearest(folded) is not None):
+                    return True
+        return False
 
     def fix(self, query: str) -> str:
         """The query with each misspelt word replaced."""

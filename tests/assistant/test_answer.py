@@ -192,3 +192,15 @@ def test_with_two_contracts_an_answer_cites_one(caph: Contract, tmp_path: Path) 
     assert {c.contract_id for c in (answer.best, *answer.others)} == {answer.best.contract_id}
     chosen = compose_answer("chantier d'insertion pour les femmes", [], searcher, contract_id="autre-2015-2023")
     assert chosen.best is not None and chosen.best.contract_id == "autre-2015-2023"
+
+
+def test_a_keyboard_mash_cites_nothing_and_asks_for_words(default_searcher: Searcher) -> None:
+    """With no word in it a question still lands near some passage: it gets guidance, not an objective;
+    slang of the everyday list and a code still count."""
+    for mash in ["asdfgh jkl", "zzzz zzzz", "b" * 2000]:
+        answer = compose_answer(mash, [], default_searcher)
+        assert answer.best is None and answer.abstain and answer.unrecognised
+        assert "Je n'ai reconnu aucun mot" in answer.text and "Aucun objectif" not in answer.text
+    assert compose_answer("keufs", [], default_searcher).unrecognised is False
+    coded = compose_answer("5.1.3", [], default_searcher)
+    assert coded.best is not None and coded.best.code == "5.1.3"

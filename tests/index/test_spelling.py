@@ -75,3 +75,22 @@ def test_a_huge_word_is_left_alone_without_expanding_it(
 def test_words_up_to_the_longest_contract_word_are_still_repaired(fixer: SpellingFixer) -> None:
     """The length cut keeps repairs of long contract words (illettrisme has 11 letters)."""
     assert fixer.fix("ilettrismee") == "illettrisme"
+
+
+@pytest.mark.parametrize(
+    ("typed", "recognised"),
+    [
+        ("asdfgh jkl", False),  # a keyboard mash
+        ("zzzz zzzz", False),
+        ("a" * 2000, False),  # a pasted run of one letter, longer than any word
+        ("qsdkjqsd-mlkqsd", False),
+        ("piscine", True),  # a dictionary word
+        ("insersion", True),  # close enough to a contract word to be repaired
+        ("de", True),  # a short word of the texts
+        ("xxxx-jardin", True),  # one part of a hyphenated word
+    ],
+)
+def test_recognises_words_not_keyboard_mashes(fixer: SpellingFixer, typed: str, recognised: bool) -> None:
+    """A question holds a word when one of its words is a contract word, a dictionary word or a repairable
+    misspelling of a contract word."""
+    assert fixer.recognises(typed) is recognised
