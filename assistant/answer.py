@@ -25,8 +25,18 @@ from index import confidence as index_confidence
 
 Lang = Literal["fr", "en"]
 
-_EN = frozenset("the which what how does do is are for of and to with who young people help support about".split())
+_EN = frozenset(
+    "the which what how does do is are for of and to with who young people help support about hello hi thanks thank "
+    "please".split()
+)
 _FR = frozenset("le la les des du pour quel quelle quels et est qui aux une un dans sur avec comment jeunes".split())
+# greetings, thanks, assent and words about the tool: a question made only of these asks nothing
+_SMALL_TALK = frozenset(
+    "bonjour bonsoir salut coucou hello hi hey merci thanks thank you ok okay d accord oui non yes no test tester "
+    "essai ca va comment allez vous au revoir bye ciao bien super cool parfait top svp stp please s il plait "
+    "quel quelle quels quelles objectif objectifs objective objectives code codes question questions which what "
+    "is the a le la les un une de des du et and".split()
+)
 _SHORT = 3  # content words: a question this short may lean on the conversation
 _FOLLOW_UPS = 3  # follow-ups kept after the topic's question
 # a question that starts like a follow-up ("and school dropout?") opens a new topic when its own answer leads
@@ -93,7 +103,8 @@ def compose_answer(
     """Answer `question`; `history` holds the user's earlier questions, oldest first."""
     stripped = question.strip()
     lang = detect_language(stripped[:MAX_QUERY_CHARS])
-    if not stripped or not any(ch.isalnum() for ch in stripped):
+    if not stripped or not any(ch.isalnum() for ch in stripped) or _small_talk(stripped[:MAX_QUERY_CHARS]):
+        # nothing to search for ("bonjour", "merci", "quel objectif ?"): a search would still cite something
         message = _EMPTY[lang]
         return Answer(question=question, query="", lang=lang, abstain=True, confidence="none", best=None, text=message)
     notices = []
@@ -136,6 +147,12 @@ def compose_answer(
         text="",
     )
     return answer.model_copy(update={"text": render_markdown(answer)})
+
+
+def _small_talk(text: str) -> bool:
+    """Whether every word of the text is a greeting, a thanks or a word about the tool itself."""
+    found = re.findall(r"[a-z]+", fold(text))
+    return bool(found) and all(w in _SMALL_TALK for w in found) and not find_codes(text)
 
 
 def detect_language(text: str) -> Lang:

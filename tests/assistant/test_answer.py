@@ -204,3 +204,18 @@ def test_a_keyboard_mash_cites_nothing_and_asks_for_words(default_searcher: Sear
     assert compose_answer("keufs", [], default_searcher).unrecognised is False
     coded = compose_answer("5.1.3", [], default_searcher)
     assert coded.best is not None and coded.best.code == "5.1.3"
+
+
+def test_greetings_and_thanks_get_guidance_not_an_objective(default_searcher: Searcher) -> None:
+    """"bonjour", "merci", "quel objectif ?" ask nothing: guidance in the user's language, no objective;
+    a code or a subject beside such words is still answered."""
+    for chat in ["bonjour", "merci !", "salut ça va", "quel objectif ?"]:
+        answer = compose_answer(chat, [], default_searcher)
+        assert answer.best is None and "Posez une question" in answer.text
+    for chat in ["hello", "thank you", "which objective?"]:
+        answer = compose_answer(chat, ["les jeunes qui sèchent les cours"], default_searcher)
+        assert answer.best is None and "Please type a question" in answer.text
+    coded = compose_answer("code 5.1.3", [], default_searcher)
+    assert coded.best is not None and coded.best.code == "5.1.3"
+    greeted = compose_answer("Bonjour, quel objectif pour l'aide aux devoirs ?", [], default_searcher)
+    assert greeted.best is not None and greeted.best.code == "5.2.2"
