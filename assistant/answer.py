@@ -37,6 +37,9 @@ _SMALL_TALK = frozenset(
     "quel quelle quels quelles objectif objectifs objective objectives code codes question questions which what "
     "is the a le la les un une de des du et and".split()
 )
+_OUTLINE_TOKEN = re.compile(r"[a-z]+|\d+(?:\s*[.-]\s*\d+)*")
+_PRIORITY_CODE = re.compile(r"\d{1,2}[.-]\d{1,2}")
+_AXIS_WORDS = frozenset(("axe", "axis", "axes"))
 _SHORT = 3  # content words: a question this short may lean on the conversation
 _FOLLOW_UPS = 3  # follow-ups kept after the topic's question
 # a question that starts like a follow-up ("and school dropout?") opens a new topic when its own answer leads
@@ -107,6 +110,10 @@ def compose_answer(
         # nothing to search for ("bonjour", "merci", "quel objectif ?"): a search would still cite something
         message = _EMPTY[lang]
         return Answer(question=question, query="", lang=lang, abstain=True, confidence="none", best=None, text=message)
+    outline = _outline(stripped[:MAX_QUERY_CHARS], searcher.contracts, contract_id, lang)
+    if outline is not None:
+        # "axe 5", "priorité 5.1", "5.1": the part of the contract asked for, objective by objective
+        return Answer(question=question, query="", lang=lang, abstain=False, confidence="none", best=None, text=outline)
     notices = []
     if len(stripped) > MAX_QUERY_CHARS:
         # cut before anything else reads the text: every later step then costs a bounded amount
@@ -147,6 +154,40 @@ def compose_answer(
         text="",
     )
     return answer.model_copy(update={"text": render_markdown(answer)})
+
+
+def _outline(text: str, contracts: Sequence[Contract], contract_id: str | None, lang: Lang) -> str | None:
+    """The objectives of the axis or priority the text asks for ("axe 5", "priorité 5.1", "5.1"), as
+    Markdown; None when the text asks something else, or names no single contract to read it in."""
+    if contract_id is None and len(contracts) != 1:
+        return None
+    tokens = [t.replace(" ", "") for t in _OUTLINE_TOKEN.findall(fold(text))]
+    tokens = [t for t in tokens if t not in _SMALL_TALK and t not in ("l", "dans")]
+    if len(tokens) == 2 and tokens[0] in _AXIS_WORDS and tokens[1].isdigit():
+        axis_number, priority_number = int(tokens[1]), None
+    elif _PRIORITY_CODE.fullmatch(tokens[-1] if tokens else "") and (tokens[:-1] in ([], ["priorite"], ["priority"])):
+        axis_number, priority_number = (int(n) for n in re.split(r"[.-]", tokens[-1]))
+    else:
+        return None
+    t = _TEXT[lang]
+    contract = next(c for c in contracts if contract_id is None or c.id == contract_id)
+    axis = next((x for x in contract.axes if x.number == axis_number), None)
+    if priority_number is None:
+        name, heading = f"{t['axis']} {axis_number}", axis.title if axis else ""
+        priorities = list(axis.priorities) if axis else []
+    else:
+        name = f"{t['priority']} {axis_number}.{priority_number}"
+        priorities = [p for p in (axis.priorities if axis else []) if p.number == priority_number]
+        heading = f"{priorities[0].title} ({t['axis']} {axis_number} : {axis.title})" if axis and priorities else ""
+    if not priorities:
+        return str(t["no_part"]).format(name=name)
+    lines = [f"**{name}** — {heading}"]
+    for priority in priorities:
+        if priority_number is None:
+            lines.append(f"\n{t['priority']} {axis_number}.{priority.number} — {priority.title}")
+        lines += [f"- **{o.code}** — {o.title}" for o in priority.objectives]
+    lines.append(f"\n{t['outline_next']}")
+    return "\n".join(lines)
 
 
 def _small_talk(text: str) -> bool:
@@ -326,6 +367,10 @@ _TEXT: dict[Lang, dict[str, Any]] = {
         "why": "car",
         "funding": "Le texte « Pour votre dossier » est prêt à copier dans votre demande de subvention.",
         "abstain": "Aucun objectif du contrat de ville ne semble couvrir cette demande.",
+        "axis": "Axe",
+        "priority": "Priorité",
+        "no_part": "{name} n'existe pas dans le contrat : parcourez-le dans l'onglet « Parcourir ».",
+        "outline_next": "Demandez un code (ex. 5.1.3) pour ses mesures, ou décrivez votre action.",
         "unrecognised": (
             "Je n'ai reconnu aucun mot dans votre question. Écrivez-la en quelques mots : le public, l'action, "
             "le quartier (ex. « aide aux devoirs au collège »)."
@@ -353,6 +398,10 @@ _TEXT: dict[Lang, dict[str, Any]] = {
         "why": "because of",
         "funding": "The “Pour votre dossier” text is ready to paste into the (French) funding application.",
         "abstain": "No objective of the contract seems to cover this request.",
+        "axis": "Axis",
+        "priority": "Priority",
+        "no_part": "{name} does not exist in the contract: browse it in the “Parcourir” tab.",
+        "outline_next": "Ask for a code (e.g. 5.1.3) to see its measures, or describe your action.",
         "unrecognised": (
             "I did not recognise any word in your question. Please type it in a few words: the public, the "
             "action (e.g. “homework help for pupils”)."

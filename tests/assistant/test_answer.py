@@ -219,3 +219,20 @@ def test_greetings_and_thanks_get_guidance_not_an_objective(default_searcher: Se
     assert coded.best is not None and coded.best.code == "5.1.3"
     greeted = compose_answer("Bonjour, quel objectif pour l'aide aux devoirs ?", [], default_searcher)
     assert greeted.best is not None and greeted.best.code == "5.2.2"
+
+
+def test_an_axis_or_a_priority_asked_by_number_lists_its_objectives(default_searcher: Searcher) -> None:
+    """"axe 5", "priorité 5.1", "5.1" list that part's objectives; a part the contract lacks is named;
+    an objective code or a question with a subject is searched as before."""
+    axis = compose_answer("axe 5", [], default_searcher)
+    assert axis.best is None and "**Axe 5** — apprentissages" in axis.text
+    assert all(f"**{code}**" in axis.text for code in ("5.1.1", "5.2.2", "5.3.2"))
+    for asked in ["priorité 5.1", "5.1", "quels objectifs dans la priorité 5.1 ?"]:
+        answer = compose_answer(asked, [], default_searcher)
+        assert "**Priorité 5.1** — Prévenir et réduire le décrochage scolaire" in answer.text, asked
+        assert "**5.1.3**" in answer.text and "**5.2.1**" not in answer.text
+    assert "Priorité 5.9 n'existe pas" in compose_answer("priorité 5.9", [], default_searcher).text
+    coded = compose_answer("5.1.3", [], default_searcher)
+    assert coded.best is not None and coded.best.code == "5.1.3"
+    subject = compose_answer("axe 5 santé des collégiens", [], default_searcher)
+    assert subject.best is not None
