@@ -159,16 +159,10 @@ def compose_answer(
 def _outline(text: str, contracts: Sequence[Contract], contract_id: str | None, lang: Lang) -> str | None:
     """The objectives of the axis or priority the text asks for ("axe 5", "priorité 5.1", "5.1"), as
     Markdown; None when the text asks something else, or names no single contract to read it in."""
-    if contract_id is None and len(contracts) != 1:
+    asked = _part_asked(text)
+    if asked is None or (contract_id is None and len(contracts) != 1):
         return None
-    tokens = [t.replace(" ", "") for t in _OUTLINE_TOKEN.findall(fold(text))]
-    tokens = [t for t in tokens if t not in _SMALL_TALK and t not in ("l", "dans")]
-    if len(tokens) == 2 and tokens[0] in _AXIS_WORDS and tokens[1].isdigit():
-        axis_number, priority_number = int(tokens[1]), None
-    elif _PRIORITY_CODE.fullmatch(tokens[-1] if tokens else "") and (tokens[:-1] in ([], ["priorite"], ["priority"])):
-        axis_number, priority_number = (int(n) for n in re.split(r"[.-]", tokens[-1]))
-    else:
-        return None
+    axis_number, priority_number = asked
     t = _TEXT[lang]
     contract = next(c for c in contracts if contract_id is None or c.id == contract_id)
     axis = next((x for x in contract.axes if x.number == axis_number), None)
@@ -188,6 +182,18 @@ def _outline(text: str, contracts: Sequence[Contract], contract_id: str | None, 
         lines += [f"- **{o.code}** — {o.title}" for o in priority.objectives]
     lines.append(f"\n{t['outline_next']}")
     return "\n".join(lines)
+
+
+def _part_asked(text: str) -> tuple[int, int | None] | None:
+    """(axis, priority or None) when the text only asks for an axis or a priority by number."""
+    tokens = [t.replace(" ", "") for t in _OUTLINE_TOKEN.findall(fold(text))]
+    tokens = [t for t in tokens if t not in _SMALL_TALK and t not in ("l", "dans")]
+    if len(tokens) == 2 and tokens[0] in _AXIS_WORDS and tokens[1].isdigit():
+        return int(tokens[1]), None
+    if _PRIORITY_CODE.fullmatch(tokens[-1] if tokens else "") and (tokens[:-1] in ([], ["priorite"], ["priority"])):
+        axis, priority = re.split(r"[.-]", tokens[-1])
+        return int(axis), int(priority)
+    return None
 
 
 def _small_talk(text: str) -> bool:
@@ -311,7 +317,9 @@ def _steered_axis(folded: str, contracts: Sequence[Contract], contract_id: str |
 def _topic(history: Sequence[str]) -> list[str]:
     """The conversation's current topic: the last question that was not a follow-up, and those since."""
     chain: list[str] = []
-    for earlier in reversed(history[-(_FOLLOW_UPS + 1) :]):
+    # greetings, thanks and look-ups of a part of the contract were no question: they are no topic either
+    asked = [q for q in history if not _small_talk(q) and _part_asked(q) is None]
+    for earlier in reversed(asked[-(_FOLLOW_UPS + 1) :]):
         chain.insert(0, earlier.strip())
         folded = fold(earlier)
         content = [w for w in folded.replace("?", " ").split() if len(w) > 3]

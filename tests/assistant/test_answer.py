@@ -236,3 +236,11 @@ def test_an_axis_or_a_priority_asked_by_number_lists_its_objectives(default_sear
     assert coded.best is not None and coded.best.code == "5.1.3"
     subject = compose_answer("axe 5 santé des collégiens", [], default_searcher)
     assert subject.best is not None
+
+
+def test_thanks_and_look_ups_do_not_become_the_topic(default_searcher: Searcher) -> None:
+    """A follow-up after "merci" or "axe 6" follows the last real question."""
+    history = ["les jeunes qui sèchent les cours", "merci", "axe 6"]
+    answer = compose_answer("et pour les collégiens ?", history, default_searcher)
+    assert "merci" not in answer.query and "axe 6" not in answer.query
+    assert answer.query.startswith("les jeunes qui sèchent les cours")
