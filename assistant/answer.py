@@ -177,7 +177,7 @@ def _outline(text: str, contracts: Sequence[Contract], contract_id: str | None, 
         return str(t["no_part"]).format(name=name)
     lines = [f"**{name}** — {heading}"]
     for priority in priorities:
-        if priority_number is None:
+        if priority_number is None and priority.title:
             lines.append(f"\n{t['priority']} {axis_number}.{priority.number} — {priority.title}")
         lines += [f"- **{o.code}** — {o.title}" for o in priority.objectives]
     lines.append(f"\n{t['outline_next']}")
@@ -216,12 +216,12 @@ def funding_block(best: Hit, contract: Contract) -> str:
     name = contract.name or f"{contract.title} ({contract.period.label()})"
     lines = [
         name,
-        f"Axe {best.axis_number} : {best.axis_title}",
-        f"Priorité {best.axis_number}.{best.priority_number} : {best.priority_title}",
-        f"Objectif opérationnel {best.code} : {best.title}",
-        "Mesures-socle concernées :",
+        *(f"{name} : {title}" for name, title in best.path),
+        f"{best.label or 'Objectif ' + best.code} : {best.title}",
     ]
-    lines.extend(f"- {m.text}" for m in best.measures)
+    if best.measures:
+        lines.append(f"{contract.levels.measures.capitalize()} concernées :")
+        lines.extend(f"- {m.text}" for m in best.measures)
     return "\n".join(lines)
 
 
@@ -335,10 +335,7 @@ def _contract(contracts: Sequence[Contract], result: SearchResult) -> Contract |
 
 
 def _path_line(c: Hit) -> str:
-    return (
-        f"Axe {c.axis_number} ({c.axis_title}) › Priorité {c.axis_number}.{c.priority_number} ({c.priority_title})"
-        f" › Objectif {c.code}"
-    )
+    return " › ".join([*(f"{name} ({title})" for name, title in c.path), c.label or f"Objectif {c.code}"])
 
 
 def _measure_line(measure: MatchedMeasure, lang: Lang) -> str:

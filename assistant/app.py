@@ -237,7 +237,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         def browse(text: str, axis_label: str, contract_id: str) -> str:
             words, was_cut = cut(text, MAX_FILTER_CHARS)
             shown = [c for c in searcher.contracts if c.id == contract_id] or searcher.contracts[:1]
-            tree = browse_html(shown, words, axis_number(axis_label))
+            tree = browse_html(shown, words, axis_number(axis_label, shown))
             if was_cut:
                 return f"<p>Filtre trop long : seuls ses {MAX_FILTER_CHARS} premiers caractères ont été lus.</p>{tree}"
             return tree

@@ -58,7 +58,7 @@ def classify_file(searcher: Searcher, path: Path, column: str, out: Path, *, con
             {
                 "code_suggere": "" if result.abstain or best is None else best.code,
                 "titre_objectif": "" if result.abstain or best is None else best.title,
-                "axe": "" if best is None else f"{best.axis_number}. {best.axis_title}",
+                "axe": "" if best is None else best.where(),
                 "score": "" if best is None else f"{best.score:.3f}",
                 "autres_codes": " ".join(h.code for h in result.hits[1:]),
                 "hors_contrat": "oui" if result.abstain else "non",

@@ -144,21 +144,8 @@ def _run_corpus(args: argparse.Namespace) -> int:
 
 
 def _outline(contract: Contract) -> str:
-    lines = [f"{contract.title} ({contract.period.label()})", f"{contract.territory} — id: {contract.id}", ""]
-    for axis in contract.axes:
-        lines.append(f"Axe {axis.number} : {axis.title}")
-        for priority in axis.priorities:
-            lines.append(f"  Priorité {axis.number}.{priority.number} : {priority.title}")
-            for objective in priority.objectives:
-                lines.append(f"    {objective.code}  {objective.title}")
-                for measure in objective.measures:
-                    mark = ""
-                    if measure.uncertain:
-                        mark = f"  [incertain : aussi {', '.join(measure.candidates)}]"
-                    lines.append(f"        - {measure.text}{mark}")
-    lines.append("")
-    lines.append("Glossaire : " + ", ".join(entry.acronym for entry in contract.glossary))
-    return "\n".join(lines)
+    glossary = ", ".join(entry.acronym for entry in contract.glossary)
+    return f"{contract.outline()}\n\nGlossaire : {glossary}" if glossary else contract.outline()
 
 
 if __name__ == "__main__":

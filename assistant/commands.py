@@ -9,10 +9,10 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from corpus import load_contracts, source_only
-from index import DEFAULT_EMBEDDER, RETRIEVERS, Hit, Searcher, SearchResult, open_searcher
+from corpus import FORMS, contract_form, load_contracts
+from index import DEFAULT_EMBEDDER, RETRIEVERS, Hit, Retriever, Searcher, SearchResult, open_searcher
 
 OptionAdder = Callable[[argparse.ArgumentParser], None]
 
@@ -64,7 +64,7 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
         help="mesurer la recherche sur un jeu de questions",
         epilog=_examples(
             "cdv eval --split heldout --styles",
-            "cdv eval --split heldout --source-only",
+            "cdv eval --split dev,heldout --form shipped,source-only,titles-only --retriever hybrid",
             "cdv eval --queries eval/data/situations.jsonl --split heldout",
             "cdv eval --dialogues eval/data/dialogues.jsonl --split heldout",
         ),
@@ -79,8 +79,8 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     )
     evaluate.add_argument(
         "--split",
-        choices=("dev", "heldout", "all"),
-        help="partie du jeu : dev (réglages), heldout (contrôle, par défaut) ou all (tout ; défaut avec --queries)",
+        help="partie(s) du jeu, séparées par des virgules : dev (réglages), heldout (contrôle, par défaut) ou all"
+        " (tout ; défaut avec --queries)",
     )
     evaluate.add_argument("--queries", type=Path, help="fichier de questions (par défaut : eval/data/questions.jsonl)")
     evaluate.add_argument("--report", type=Path, default=Path("eval-report.json"), help="rapport JSON détaillé")
@@ -92,9 +92,10 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     )
     evaluate.add_argument("--json", action="store_true", help="avec --dialogues : une ligne JSON par dialogue")
     evaluate.add_argument(
-        "--source-only",
-        action="store_true",
-        help="mesurer sur le contrat sans ses ajouts éditoriaux (vocabulary, *_en, out_of_scope)",
+        "--form",
+        default="shipped",
+        help="forme(s) du contrat, séparées par des virgules : shipped (tel que livré), source-only (sans ajouts"
+        " éditoriaux : vocabulary, *_en, out_of_scope), titles-only (source-only sans mesures ni descriptions)",
     )
     evaluate.set_defaults(run=_run_eval)
 
@@ -146,34 +147,40 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     contract_commands = contract.add_subparsers(dest="contract_command", required=True)
     importer = contract_commands.add_parser(
         "import",
-        help="lire le tableau des objectifs (CSV ou XLSX) et écrire un fichier de contrat validé",
+        help="lire le tableau des objectifs (CSV, XLSX, ODS) ou un plan collé (TXT) et écrire un contrat validé",
         epilog=_examples(
-            "cdv contract import tableau.xlsx --id caph-2024-2030 --title \"Contrat de ville Quartiers 2030\" \\",
-            "    --territory \"Communauté d'Agglomération de La Porte du Hainaut\" --period 2024-2030",
-            "cdv contract import tableau.csv --id autre-2024-2030 --title … --territory … --period 2024-2030"
-            " --out corpus/data/autre-2024-2030.yaml",
+            "cdv contract import tableau.xlsx --id lannion-2024-2030 --title \"Contrat de ville Quartiers 2030\" \\",
+            "    --territory \"Lannion-Trégor Communauté\" --period 2024-2030",
+            "cdv contract import plan.txt --id autre-2024-2030 --title … --territory … --period 2024-2030"
+            " --levels pilier,enjeu,objectif,action",
             "",
-            "colonnes attendues (une ligne par mesure ; une cellule fusionnée vaut pour les lignes qu'elle couvre) :",
-            "  code (5.1.3 ou 5-1-3), axe, priorité, objectif, mesure ; facultatives : incertain (oui), candidats",
+            "tableau : l'en-tête nomme les niveaux comme la source (Axe;Objectif, Pilier;Enjeu;Objectif;Action,",
+            "  Code;Axe;Priorité;Objectif opérationnel;Mesure), une ligne par mesure ou par objectif ; facultatives :",
+            "  Code (5.1.3, 2.3, II.C ; sinon déduit de l'ordre), Mesure/Action, Description, Incertain, Candidats.",
+            "  Une cellule fusionnée vaut pour les lignes qu'elle couvre.",
+            "plan : « Axe 1 – … », « Pilier C : … », « Objectif 1.2 : … », « 1.2. … », « A) … » ; puces = mesures.",
+            "Vérifier d'abord ce qui est compris : cdv contract check tableau.xlsx",
         ),
         formatter_class=_RAW,
     )
-    importer.add_argument("table", type=Path, help="le tableau : .csv (; ou , — UTF-8 ou Windows-1252) ou .xlsx")
+    importer.add_argument("table", type=Path, help="le tableau (.csv, .xlsx, .ods) ou le plan (.txt, .md)")
     importer.add_argument("--id", required=True, help="identifiant court du contrat (minuscules, chiffres, tirets)")
     importer.add_argument("--title", required=True, help="titre du contrat")
     importer.add_argument("--name", help="le contrat tel qu'on le nomme dans un dossier (par défaut : titre + période)")
     importer.add_argument("--territory", required=True, help="territoire (intercommunalité, département)")
     importer.add_argument("--period", required=True, help="années de validité, ex. 2024-2030")
     importer.add_argument("--source", help="d'où vient le tableau (par défaut : le nom du fichier)")
+    importer.add_argument("--levels", help=_LEVELS_HELP)
     importer.add_argument("--out", type=Path, help="fichier écrit (par défaut : corpus/data/ID.yaml)")
     importer.set_defaults(run=_run_contract_import)
     check = contract_commands.add_parser(
         "check",
-        help="vérifier un fichier de contrat sans rien écrire",
-        epilog=_examples("cdv contract check corpus/data/caph-2015-2023.yaml"),
+        help="vérifier un contrat (YAML/JSON) ou un tableau à importer, et afficher l'arbre compris",
+        epilog=_examples("cdv contract check corpus/data/caph-2015-2023.yaml", "cdv contract check tableau.csv"),
         formatter_class=_RAW,
     )
-    check.add_argument("file", type=Path, help="fichier de contrat (YAML ou JSON)")
+    check.add_argument("file", type=Path, help="contrat (.yaml, .json), tableau (.csv, .xlsx, .ods) ou plan (.txt)")
+    check.add_argument("--levels", help=_LEVELS_HELP)
     check.set_defaults(run=_run_contract_check)
 
     feedback = commands.add_parser("feedback", help="avis enregistrés depuis la page")
@@ -283,8 +290,8 @@ def result_json(result: SearchResult) -> dict[str, Any]:
                 "code": hit.code,
                 "title": hit.title,
                 "score": hit.score,
-                "axis": f"{hit.axis_number}. {hit.axis_title}",
-                "priority": f"{hit.axis_number}.{hit.priority_number}. {hit.priority_title}",
+                "label": hit.label,
+                "path": [{"level": name, "title": title} for name, title in hit.path],
                 "contract": hit.contract_id,
                 "measures": [m.text for m in hit.measures],
             }
@@ -321,7 +328,7 @@ def format_result(result: SearchResult) -> str:
 def _format_hit(rank: int, hit: Hit) -> str:
     lines = [
         f"{rank}. {hit.code}  {hit.title}  (score {hit.score:.3f})",
-        f"   Axe {hit.axis_number} › Priorité {hit.axis_number}.{hit.priority_number} : {hit.priority_title}",
+        f"   {hit.where()}",
     ]
     lines.extend(f"   - {m.text}" for m in hit.measures)
     return "\n".join(lines)
@@ -333,31 +340,35 @@ def _run_eval(args: argparse.Namespace) -> int:
     if args.dialogues is not None:
         return _run_dialogue_eval(args)
 
-    split: Split = args.split or ("all" if args.queries else "heldout")
-    questions = load_questions(args.queries or DEFAULT_QUESTIONS, split)
-    contracts = load_contracts(args.contracts)
-    if args.source_only:
-        contracts = [source_only(c) for c in contracts]
+    splits = _choices(args.split or ("all" if args.queries else "heldout"), ("dev", "heldout", "all"), "--split")
+    forms = _choices(args.form, FORMS, "--form")
     retrievers = RETRIEVERS if args.retriever == "all" else (args.retriever,)
+    embedders = [e.strip() for e in args.embedder.split(",") if e.strip()]
     reports = []
-    if "lexical" in retrievers:
-        # the lexical retriever does not depend on the embedder: one row, no model loaded for it
-        reports.append(evaluate(open_searcher(contracts, None), questions, "lexical", "lexical"))
-    dense_retrievers = [r for r in retrievers if r != "lexical"]
-    for embedder in [e.strip() for e in args.embedder.split(",") if e.strip()] if dense_retrievers else []:
-        searcher = open_searcher(contracts, embedder)
-        for retriever in dense_retrievers:
-            reports.append(evaluate(searcher, questions, retriever, f"{retriever} ({embedder})"))
-    stripped = ", contracts without their editorial fields" if args.source_only else ""
-    print(f"{len(questions)} questions, split {split}{stripped}")
+    for form in forms:
+        contracts = [contract_form(c, form) for c in load_contracts(args.contracts)]
+        searchers: list[tuple[str, Searcher]] = []
+        if "lexical" in retrievers:  # the lexical retriever does not depend on the embedder: one row for it
+            searchers.append(("lexical", open_searcher(contracts, None)))
+        dense_retrievers = [r for r in retrievers if r != "lexical"]
+        for embedder in embedders if dense_retrievers else []:
+            searchers.append((embedder, open_searcher(contracts, embedder)))
+        for split in splits:
+            questions = load_questions(args.queries or DEFAULT_QUESTIONS, cast(Split, split))
+            for name, searcher in searchers:
+                chosen: Sequence[Retriever] = ("lexical",) if name == "lexical" else dense_retrievers
+                for retriever in chosen:
+                    label = retriever if name == "lexical" else f"{retriever} ({name})"
+                    reports.append(evaluate(searcher, questions, retriever, f"{form} · {split} · {label}"))
+    print(f"forms {', '.join(forms)}; splits {', '.join(splits)}")
     print(format_table(reports))
     if args.styles:
         for report in reports:
             print()
             print(format_styles(report))
     payload = {
-        "split": split,
-        "source_only": args.source_only,
+        "splits": splits,
+        "forms": forms,
         "questions": str(args.queries or DEFAULT_QUESTIONS),
         "configurations": [
             {
@@ -434,16 +445,23 @@ def _run_feedback_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _choices(text: str, allowed: Sequence[str], option: str) -> list[str]:
+    """The comma-separated values of an option, each checked."""
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    wrong = [v for v in values if v not in allowed]
+    if wrong or not values:
+        raise ValueError(f"{option} {text!r} : valeurs possibles {', '.join(allowed)}")
+    return values
+
+
 def _run_dialogue_eval(args: argparse.Namespace) -> int:
     from assistant.answer import compose_answer
     from eval import Split
     from eval.dialogues import load_dialogues, run_dialogues, turn_accuracy
 
-    split: Split = args.split or "heldout"
+    split = cast(Split, _choices(args.split or "heldout", ("dev", "heldout", "all"), "--split")[0])
     dialogues = load_dialogues(args.dialogues, split)
-    contracts = load_contracts(args.contracts)
-    if args.source_only:
-        contracts = [source_only(c) for c in contracts]
+    contracts = [contract_form(c, _choices(args.form, FORMS, "--form")[0]) for c in load_contracts(args.contracts)]
     searcher = open_searcher(contracts, args.embedder.split(",")[0].strip())
 
     def answer(question: str, history: Sequence[str]) -> tuple[tuple[str, ...], bool]:
@@ -472,10 +490,17 @@ def _run_dialogue_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+_LEVELS_HELP = "noms des niveaux de la source, du plus large aux mesures, ex. pilier,enjeu,objectif,action"
+
+
+def _levels(text: str | None) -> tuple[str, ...]:
+    return tuple(name.strip().lower() for name in (text or "").split(",") if name.strip())
+
+
 def _run_contract_import(args: argparse.Namespace) -> int:
     import yaml
 
-    from corpus import DEFAULT_DATA_DIR, Metadata, import_table, load_contract
+    from corpus import DEFAULT_DATA_DIR, Metadata, import_contract, load_contract
 
     period = re.fullmatch(r"\s*(\d{4})\s*[-–/]\s*(\d{4})\s*", args.period)
     if period is None:
@@ -488,8 +513,9 @@ def _run_contract_import(args: argparse.Namespace) -> int:
         start=int(period.group(1)),
         end=int(period.group(2)),
         source=args.source or f"Tableau des objectifs importé de {args.table.name}",
+        levels=_levels(args.levels),
     )
-    contract = import_table(args.table, metadata)
+    contract = import_contract(args.table, metadata)
     out = args.out or DEFAULT_DATA_DIR / f"{contract.id}.yaml"
     if out.exists():
         raise ValueError(f"{out} existe déjà : choisissez un autre fichier avec --out, ou supprimez-le d'abord")
@@ -504,9 +530,24 @@ def _run_contract_import(args: argparse.Namespace) -> int:
 
 
 def _run_contract_check(args: argparse.Namespace) -> int:
-    from corpus import load_contract
+    from corpus import Metadata, import_contract, load_contract
 
-    contract = load_contract(args.file)
+    if args.file.suffix.lower() in (".yaml", ".yml", ".json"):
+        contract = load_contract(args.file)
+    else:
+        placeholder = Metadata(
+            id="a-verifier", title=args.file.name, territory="?", start=2024, end=2030, source=args.file.name,
+            levels=_levels(args.levels),
+        )  # fmt: skip
+        contract = import_contract(args.file, placeholder)
     objectives = sum(1 for _ in contract.objectives())
-    print(f"{args.file} : contrat {contract.id} valide ({len(contract.axes)} axes, {objectives} objectifs)")
+    measures = sum(len(o.measures) for _, _, o in contract.objectives())
+    print(contract.outline().split("\n", 3)[-1])
+    levels = contract.levels
+    names = " → ".join(n for n in (levels.axis, levels.priority, levels.objective, levels.measure) if n)
+    derived = " ; codes déduits de l'ordre" if any(o.code_derived for _, _, o in contract.objectives()) else ""
+    print(
+        f"\n{args.file} : valide — niveaux {names} ; {len(contract.axes)} axes, {objectives} objectifs,"
+        f" {measures} mesures{derived}"
+    )
     return 0

@@ -52,8 +52,7 @@ def sources_html(answer: Answer, contracts: list[Contract]) -> str:
         cards.append(
             f'<div class="cdv-card" data-code="{html.escape(citation.code)}">'
             f"<h4>{label} : {html.escape(citation.code)} — {html.escape(citation.title)}</h4>"
-            f'<div class="cdv-path">Axe {citation.axis_number} : {html.escape(citation.axis_title)} › '
-            f"Priorité {citation.axis_number}.{citation.priority_number} : {html.escape(citation.priority_title)}</div>"
+            f'<div class="cdv-path">{html.escape(citation.where())} › {html.escape(citation.label)}</div>'
             f"<ul>{''.join(items)}</ul></div>"
         )
     return "<div>" + "".join(cards) + "</div>"
@@ -96,25 +95,32 @@ def browse_html(contracts: list[Contract], words: str, axis: int | None) -> str:
             if axis is not None and a.number != axis:
                 continue
             priorities = []
+            path = contract.path(a, a.priorities[0])
             for p in a.priorities:
                 objectives = []
                 for o in p.objectives:
-                    haystack = fold(" ".join([o.code, o.title, *(m.text for m in o.measures), *o.vocabulary]))
+                    texts = [o.code, o.title, o.description or "", *(m.text for m in o.measures), *o.vocabulary]
+                    haystack = fold(" ".join(texts))
                     if not all(n in haystack for n in needles):
                         continue
                     measures = "".join(f"<li>{html.escape(m.text)}</li>" for m in o.measures)
+                    if o.description:
+                        measures = f"<p>{html.escape(o.description)}</p>{measures}"
                     objectives.append(
                         f"<details{' open' if needles else ''}><summary><b>{o.code}</b> {html.escape(o.title)}"
                         f"</summary><ul>{measures}</ul></details>"
                     )
-                if objectives:
+                if objectives and p.title is None:  # no middle level: objectives right under the axis
+                    priorities.extend(objectives)
+                elif objectives:
+                    name, title = contract.path(a, p)[-1]
                     priorities.append(
-                        f"<details open><summary>Priorité {a.number}.{p.number} : {html.escape(p.title)}</summary>"
+                        f"<details open><summary>{html.escape(name)} : {html.escape(title)}</summary>"
                         f"<div style='margin-left:1em'>{''.join(objectives)}</div></details>"
                     )
             if priorities:
                 blocks.append(
-                    f"<details open><summary><b>Axe {a.number} : {html.escape(a.title)}</b></summary>"
+                    f"<details open><summary><b>{html.escape(path[0][0])} : {html.escape(a.title)}</b></summary>"
                     f"<div style='margin-left:1em'>{''.join(priorities)}</div></details>"
                 )
     if len(blocks) == len(contracts):
@@ -146,11 +152,19 @@ def contract_line(contracts: list[Contract]) -> str:
 
 def axis_labels(contracts: list[Contract]) -> list[str]:
     """The choices of the axis filter."""
-    return list(dict.fromkeys(f"Axe {a.number} : {a.title}" for c in contracts for a in c.axes))
+    return list(_axis_choices(contracts))
 
 
-def axis_number(label: str | None) -> int | None:
-    """The axis number of a filter choice (None for all axes)."""
+def axis_number(label: str | None, contracts: list[Contract]) -> int | None:
+    """The axis number of a filter choice (None for all axes, or a choice no loaded contract has)."""
     if not label or label == ALL_AXES:
         return None
-    return int(label.split(":")[0].removeprefix("Axe").strip())
+    return _axis_choices(contracts).get(label)
+
+
+def _axis_choices(contracts: list[Contract]) -> dict[str, int]:
+    choices: dict[str, int] = {}
+    for contract in contracts:
+        for axis in contract.axes:
+            choices.setdefault(f"{contract.path(axis, axis.priorities[0])[0][0]} : {axis.title}", axis.number)
+    return choices

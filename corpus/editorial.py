@@ -2,7 +2,8 @@
 
 The bundled contract carries fields written for retrieval (`vocabulary`, English renderings `*_en`,
 `out_of_scope` topics). A contract added as data on the day it arrives has none of them, so quality is
-always measured on this stripped form too (`cdv eval --source-only`).
+always measured on this stripped form too (`cdv eval --form source-only`), and on the form most 2024-2030
+contracts are published in: titles only (`--form titles-only`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from corpus.schema import Contract
 
 EDITORIAL_FIELDS = ("vocabulary", "out_of_scope")
+FORMS = ("shipped", "source-only", "titles-only")
 
 
 def source_only(contract: Contract) -> Contract:
@@ -20,12 +22,32 @@ def source_only(contract: Contract) -> Contract:
     return Contract.model_validate(_strip(contract.model_dump()))
 
 
+def contract_form(contract: Contract, form: str) -> Contract:
+    """`contract` in one of the FORMS: as shipped, source-only, or titles-only.
+
+    Raises:
+        ValueError: an unknown form.
+    """
+    if form not in FORMS:
+        raise ValueError(f"forme inconnue {form!r} : choisir parmi {', '.join(FORMS)}")
+    return {"shipped": contract, "source-only": source_only(contract)}.get(form) or titles_only(contract)
+
+
+def titles_only(contract: Contract) -> Contract:
+    """`contract` as most 2024-2030 contracts are published: `source_only`, and every objective without
+    its measures and description (its code and title, under its axis and priority, are all that is left)."""
+    stripped = source_only(contract).model_dump()
+    for axis in stripped["axes"]:
+        for priority in axis["priorities"]:
+            for objective in priority["objectives"]:
+                objective["measures"], objective["description"] = [], None
+    return Contract.model_validate(stripped)
+
+
 def _strip(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            key: _strip(item)
-            for key, item in value.items()
-            if key not in EDITORIAL_FIELDS and not key.endswith("_en")
+            key: _strip(item) for key, item in value.items() if key not in EDITORIAL_FIELDS and not key.endswith("_en")
         }
     if isinstance(value, list | tuple):
         return [_strip(item) for item in value]

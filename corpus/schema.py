@@ -1,15 +1,25 @@
-"""Pydantic models of a contrat de ville: contract → axes → priorities → objectives → measures."""
+"""Pydantic models of a contrat de ville: contract → axes → (priorities) → objectives → (measures).
+
+Contracts come in many shapes: two levels (axe → objectif, no codes, no measures), three (CAPH: axe →
+priorité → objectif opérationnel → mesures-socle) or four (pilier → enjeu → objectif → actions). The model
+keeps one shape, axis → priority → objective → measures, and `Levels` names each level as the source
+does; a contract without a middle level has one untitled priority per axis, which nothing displays.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Code = Annotated[str, StringConstraints(pattern=r"^[1-9]\d*\.[1-9]\d*\.[1-9]\d*$")]
+# an objective's code as the source writes it: `5.1.3`, `2.3`, `II.C`, `OS2-OO3`…
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z]{1,8}(?:[.\-][0-9A-Za-z]{1,8}){0,4}$")
+]
+_THREE_NUMBERS = re.compile(r"^(\d+)\.(\d+)\.\d+$")
 
 CODE_PATTERN = re.compile(r"\b([1-9]\d?)[.\-]([1-9]\d?)[.\-]([1-9]\d?)\b")
 
@@ -37,31 +47,69 @@ class Measure(_Frozen):
 
 
 class Objective(_Frozen):
-    """An *objectif opérationnel*, coded `axis.priority.objective`."""
+    """The citable unit: the deepest level above the measures (*objectif opérationnel*, *objectif*…).
+
+    `code` is the source's own; when the source numbers nothing it is derived from the position (`3.2`)
+    and `code_derived` says so. `description` holds what the source writes under the title (the call for
+    projects' "types d'actions attendus"), when it does.
+    """
 
     code: Code
+    code_derived: bool = False
     title: Text
     title_en: Text | None = None
+    description: Text | None = None
     vocabulary: tuple[Text, ...] = ()
-    measures: tuple[Measure, ...] = Field(min_length=1)
+    measures: tuple[Measure, ...] = ()
 
 
 class Priority(_Frozen):
-    """A *priorité du contrat de ville* inside an axis."""
+    """The middle level (*priorité*, *enjeu*, *orientation*…); untitled when the contract has none."""
 
     number: int = Field(ge=1)
-    title: Text
+    title: Text | None = None
     title_en: Text | None = None
     objectives: tuple[Objective, ...] = Field(min_length=1)
 
 
 class Axis(_Frozen):
-    """One of the contract's axes (themes)."""
+    """One of the contract's axes (*axe*, *pilier*…); `code` is its number as the source writes it (`II`,
+    `C`), when that is not its position."""
 
     number: int = Field(ge=1)
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z]{1,8}$")] | None = None
     title: Text
     title_en: Text | None = None
     priorities: tuple[Priority, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _objectives_directly(cls, data: Any) -> Any:
+        """`objectives:` right under an axis (a contract without a middle level) is its one untitled priority."""
+        if isinstance(data, dict) and "objectives" in data and "priorities" not in data:
+            data = dict(data)
+            data["priorities"] = [{"number": 1, "objectives": data.pop("objectives")}]
+        return data
+
+    @property
+    def label(self) -> str:
+        """How the source numbers it: its written code, else its position."""
+        return self.code or str(self.number)
+
+
+class Levels(_Frozen):
+    """The names the source gives its levels, lower-case, singular: axe / priorité / objectif / mesure."""
+
+    axis: Text = "axe"
+    priority: Text | None = "priorité"  # None: the contract goes from axis straight to objectives
+    objective: Text = "objectif opérationnel"
+    measure: Text = "mesure"
+
+    @property
+    def measures(self) -> str:
+        """The measures' name in the plural ("mesures-socles", "actions")."""
+        words = self.measure.split(" ")
+        return " ".join("-".join(p if p.endswith(("s", "x")) else f"{p}s" for p in w.split("-")) for w in words)
 
 
 class Period(_Frozen):
@@ -116,6 +164,7 @@ class Contract(_Frozen):
     # topics people bring to a town hall that this contract does not cover (roads, civil status, sport
     # results…): editorial, used only to recognise out-of-scope questions, never as an answer
     out_of_scope: tuple[Text, ...] = ()
+    levels: Levels = Levels()
     axes: tuple[Axis, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -125,16 +174,21 @@ class Contract(_Frozen):
         for a, axis in enumerate(self.axes):
             if axis.number in {x.number for x in self.axes[:a]}:
                 problems.append(f"axes.{a}.number: duplicate axis number {axis.number}")
+            if self.levels.priority is None and (len(axis.priorities) != 1 or axis.priorities[0].title):
+                problems.append(f"axes.{a}: the contract has no middle level (levels.priority is empty)")
             for p, priority in enumerate(axis.priorities):
                 if priority.number in {x.number for x in axis.priorities[:p]}:
                     problems.append(f"axes.{a}.priorities.{p}.number: duplicate priority number {priority.number}")
+                if self.levels.priority is not None and priority.title is None:
+                    problems.append(f"axes.{a}.priorities.{p}.title: missing ({self.levels.priority})")
                 for o, objective in enumerate(priority.objectives):
                     where = f"axes.{a}.priorities.{p}.objectives.{o}.code"
-                    prefix = f"{axis.number}.{priority.number}."
-                    if not objective.code.startswith(prefix):
+                    numbers = _THREE_NUMBERS.match(objective.code)
+                    expected = (str(axis.number), str(priority.number))
+                    if self.levels.priority and axis.code is None and numbers and numbers.groups() != expected:
                         problems.append(
                             f"{where}: code {objective.code} disagrees with axis {axis.number}"
-                            f" and priority {priority.number} (expected {prefix}N)"
+                            f" and priority {priority.number} (expected {'.'.join(expected)}.N)"
                         )
                     if objective.code in seen_codes:
                         problems.append(f"{where}: duplicate code {objective.code}")
@@ -163,6 +217,38 @@ class Contract(_Frozen):
             for priority in axis.priorities:
                 for objective in priority.objectives:
                     yield axis, priority, objective
+
+    def path(self, axis: Axis, priority: Priority) -> tuple[tuple[str, str], ...]:
+        """The levels above an objective as the source names them: (("Axe 1", title), ("Priorité 1.2", title))."""
+        levels = [(f"{self.levels.axis.capitalize()} {axis.label}", axis.title)]
+        if self.levels.priority is not None and priority.title is not None:
+            levels.append((f"{self.levels.priority.capitalize()} {axis.label}.{priority.number}", priority.title))
+        return tuple(levels)
+
+    def objective_label(self, objective: Objective) -> str:
+        """ "Objectif opérationnel 5.1.3", or "Objectif 3.2 (numérotation déduite de l'ordre)" for a derived code."""
+        label = f"{self.levels.objective.capitalize()} {objective.code}"
+        return f"{label} (numérotation déduite de l'ordre)" if objective.code_derived else label
+
+    def outline(self) -> str:
+        """The tree as the source names its levels, one line per axis, priority, objective and measure."""
+        lines = [f"{self.title} ({self.period.label()})", f"{self.territory} — id : {self.id}", ""]
+        for axis in self.axes:
+            lines.append(f"{self.path(axis, axis.priorities[0])[0][0]} : {axis.title}")
+            for priority in axis.priorities:
+                indent = "  "
+                if priority.title is not None:
+                    lines.append(f"  {self.path(axis, priority)[1][0]} : {priority.title}")
+                    indent = "    "
+                for objective in priority.objectives:
+                    derived = "  (code déduit de l'ordre)" if objective.code_derived else ""
+                    lines.append(f"{indent}{objective.code}  {objective.title}{derived}")
+                    if objective.description:
+                        lines.append(f"{indent}    « {' '.join(objective.description.split())} »")
+                    for measure in objective.measures:
+                        mark = f"  [incertain : aussi {', '.join(measure.candidates)}]" if measure.uncertain else ""
+                        lines.append(f"{indent}    - {measure.text}{mark}")
+        return "\n".join(lines)
 
     def find(self, code: str) -> tuple[Axis, Priority, Objective] | None:
         """The objective with this code, or None."""

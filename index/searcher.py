@@ -1,89 +1,37 @@
-"""Objective search: code look-up, lexical and dense retrieval, fusion, aggregation and abstention."""
+"""The query pipeline: one question in, the objectives that cover it out (code look-up, lexical and dense
+evidence, fusion, abstention, matched measures). What it searches is built by the other modules: the
+layout (`index.layout`), the text side (`index.textside`), the dense index (`index.dense`), the classifier
+(`index.classifier`) and the placement of the domain resources (`index.placement`)."""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import logging
-import pickle
-import tempfile
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal, NamedTuple, get_args
+from typing import NamedTuple
 
 import numpy as np
 
-from corpus import Contract, contract_hash, source_only
+from corpus import Contract, contract_hash
 from index.abstention import ABSTAIN_RULE, ABSTAIN_RULE_DEFAULT, AbstainRule
+from index.cache import default_cache_dir, slug
 from index.classifier import ObjectiveClassifier, load_or_fit
-from index.dense import DenseIndex, build_lock, default_cache_dir, load_or_build, write_atomically
+from index.dense import DenseIndex, load_or_build
 from index.embedders import Embedder
 from index.fusion import ranks, reciprocal_rank_fusion, weighted_fusion
 from index.hits import Hit, MatchedMeasure, SearchResult
-from index.lexical import LexicalIndex
-from index.passages import Attached, Passage, build_passages, objective_documents
-from index.spelling import SpellingFixer
+from index.layout import Layout, Scope
+from index.passages import Passage, build_passages
+from index.placement import outside_requests, place_thesaurus
+from index.settings import MAX_QUERY_CHARS, RETRIEVERS, SHORTLIST, Retriever, SearchSettings
 from index.text import Analyzer, find_codes, fold, load_everyday, summary_title
-from index.thesaurus import assign_concepts, load_out_of_scope, load_thesaurus
+from index.textside import text_side
 from index.vectors import VectorCache
 
 logger = logging.getLogger(__name__)
-
-Retriever = Literal["lexical", "dense", "hybrid"]
-RETRIEVERS: tuple[Retriever, ...] = get_args(Retriever)
-Fusion = Literal["weighted", "rrf"]
-MAX_QUERY_CHARS = 2000
-# across all contracts of an approximate index: how many nearest passages the HNSW graph shortlists
-SHORTLIST = 1000
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    """Tunable choices of the search, fixed on the development questions."""
-
-    retriever: Retriever = "hybrid"
-    fusion: Fusion = "weighted"
-    dense_weight: float = 0.3  # nearest-passage cosine
-    classifier_weight: float = 0.3  # objective classifier over the same embeddings; lexical gets the rest
-    rrf_k: int = 60
-    ngram_weight: float = 1.0
-    bm25_b: float = 0.75  # BM25 length normalisation of the objective documents
-    enriched: bool = True
-    everyday: bool = True  # translate everyday words (boulot, ados…) into the contract's words, lexical side
-    summary_title: bool = True  # a summary's title ("Maraude de nuit : …") counts twice, lexical and dense
-    spelling: bool = True  # repair misspelt words against the contract's vocabulary before searching
-    # the domain thesaurus (index/data/thesaurus-fr.yaml): its everyday situations are attached, when the
-    # index is built, to the objectives whose own text the concept's terms match, and indexed with them
-    thesaurus: bool = True
-    # abstention (index/abstention.py, fitted by `python -m eval.tune` on dev questions only); the
-    # out-of-scope requests are index/data/out-of-scope-fr.yaml plus the contract's own list if it has one.
-    # None: the embedder's rule in ABSTAIN_RULE
-    abstain_rule: AbstainRule | None = None
-    # the lexical retriever alone has no embeddings: refuse when its best objectives' text holds less
-    # than this share of the question's stems
-    abstain_coverage: float = 0.167
-
-    def __post_init__(self) -> None:
-        if self.retriever not in RETRIEVERS:
-            raise ValueError(f"Unknown retriever {self.retriever!r}: choose one of {', '.join(RETRIEVERS)}")
-        if self.fusion not in get_args(Fusion):
-            raise ValueError(f"Unknown fusion {self.fusion!r}: choose one of {', '.join(get_args(Fusion))}")
-        if min(self.dense_weight, self.classifier_weight) < 0 or self.dense_weight + self.classifier_weight > 1:
-            raise ValueError("dense_weight and classifier_weight must be non-negative and sum to at most 1")
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """The objectives and passages one search looks at: one contract's, or every contract's."""
-
-    first: int
-    stop: int
-    first_passage: int
-    passage_stop: int
 
 
 class _Embedded(NamedTuple):
@@ -94,18 +42,6 @@ class _Embedded(NamedTuple):
     outside: float  # cosine with the closest out-of-scope request
     vector: np.ndarray | None  # the question's vector (with its title's, for a summary)
     moments: tuple[float, float] | None  # the dense scores' (mean, spread) when `passages` is partly estimated
-
-
-@dataclass(frozen=True)
-class _Objective:
-    contract: Contract
-    axis_number: int
-    axis_title: str
-    priority_number: int
-    priority_title: str
-    code: str
-    title: str
-    measures: tuple[MatchedMeasure, ...]
 
 
 class Searcher:
@@ -136,46 +72,23 @@ class Searcher:
         self.contracts = contracts
         self.settings = settings or SearchSettings()
         self.embedder = embedder
-        self._objectives = _objectives(contracts)
-        self._keys = [(o.contract.id, o.code) for o in self._objectives]
-        self._axis_of = np.array([o.axis_number for o in self._objectives])
-        self._position = {key: i for i, key in enumerate(self._keys)}
-        self._with_code: dict[str, list[int]] = defaultdict(list)
-        for i, (_, code) in enumerate(self._keys):
-            self._with_code[code].append(i)
         acronyms = {e.acronym: e.meaning for c in contracts for e in c.glossary}
-        self._analyzer = Analyzer(acronyms, load_everyday() if self.settings.everyday else None)
+        self.analyzer = Analyzer(acronyms, load_everyday() if self.settings.everyday else None)
         # saved beside the dense index when there is one (a lexical-only searcher writes nothing)
         text_cache = (cache_dir or default_cache_dir()) if embedder is not None else None
-        by_search = None
+        placed = None
         if embedder is not None and self.settings.thesaurus:
-            by_search = _attach_by_search(contracts, embedder, self.settings, cache_dir)
-        self._text = _text_side(contracts, self.settings, self._analyzer, text_cache, by_search)
-        attached = self._text.attached
-        self._document_stems = self._text.document_stems
+            placed = place_thesaurus(contracts, embedder, self.settings, cache_dir)
+        self._text = text_side(contracts, self.settings, self.analyzer, text_cache, placed)
         self._lexical = self._text.lexical
-        self._passages = build_passages(contracts, enriched=self.settings.enriched, situations=attached)
-        self._passage_owner = np.array([self._position[(p.contract_id, p.code)] for p in self._passages])
-        # passages come grouped by objective, in objective order: segment starts for reduceat
-        if np.any(np.diff(self._passage_owner) < 0):
-            raise ValueError("passages must be grouped by objective in document order")
-        self._segment_starts = np.searchsorted(self._passage_owner, np.arange(len(self._objectives)))
-        # each contract's objectives, then its passages, are contiguous: a search within one contract
-        # works on slices, at a cost that does not grow with the number of contracts loaded
-        firsts = [i for i, key in enumerate(self._keys) if i == 0 or key[0] != self._keys[i - 1][0]]
-        self._contract_starts = np.array(firsts)
-        bounds = [*firsts, len(self._objectives)]
-        passage_bounds = [*self._segment_starts[firsts].tolist(), len(self._passages)]
-        self._scopes = {
-            contract.id: _Scope(bounds[n], bounds[n + 1], passage_bounds[n], passage_bounds[n + 1])
-            for n, contract in enumerate(contracts)
-        }
-        self._whole = _Scope(0, len(self._objectives), 0, len(self._passages))
-        measure_ids = [i for i, p in enumerate(self._passages) if p.kind == "measure"]
-        self._measure_ids = np.array(measure_ids)
         self._measure_lexical = self._text.measure_lexical
-        self._measures_of = _measure_layout(self._passages, measure_ids, self._passage_owner)
         self._speller = self._text.speller
+        passages = build_passages(contracts, enriched=self.settings.enriched, situations=self._text.attached)
+        self._layout = Layout(contracts, passages)
+        self._objectives = self._layout.objectives
+        self._passages = passages
+        self.keys = self._layout.keys
+        self.document_stems = self._text.document_stems
         self._dense: DenseIndex | None = None
         self._classifier: ObjectiveClassifier | None = None
         self._outside: np.ndarray | None = None  # vector rows of the topics the contracts do not cover
@@ -184,7 +97,7 @@ class Searcher:
         if embedder is not None:
             # the out-of-scope topics are embedded with the passages, after them, to be saved with them
             # requests no contrat de ville covers (shipped with the index) and the contract's own, if any
-            outside, self._outside_kinds = _outside_requests(contracts)
+            outside, self._outside_kinds = outside_requests(contracts)
             texts = [p.text for p in self._passages] + outside
             # the passages' own text, not just the contract: a change in how passages are built is a change too
             corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
@@ -200,7 +113,7 @@ class Searcher:
             self._row_bounds = np.searchsorted(self._vector_row[order], np.arange(len(distinct) + 1))
             # one folder per embedder and corpus, so that switching contracts back and forth rebuilds nothing;
             # passage vectors are shared by all of an embedder's corpora, so an edit re-embeds only what changed
-            embedder_dir = (cache_dir or default_cache_dir()) / _slug(embedder.name)
+            embedder_dir = (cache_dir or default_cache_dir()) / slug(embedder.name)
             folder = embedder_dir / hashlib.sha256(corpus_id.encode()).hexdigest()[:16]
             vector_cache = VectorCache(embedder_dir / "vectors.sqlite3", embedder.name, embedder.dimension)
             self._dense = load_or_build(folder, distinct, embedder, corpus_id, rebuild=rebuild, cache=vector_cache)
@@ -214,9 +127,9 @@ class Searcher:
                 folder,
                 f"{corpus_id}-contract-text",
                 self._dense.vectors,
-                self._passage_owner[learned],
+                self._layout.passage_owner[learned],
                 len(self._objectives),
-                self._contract_starts,
+                self._layout.contract_starts,
                 rows=self._vector_row[learned],
             )
             self._outside = outside_rows if outside else None
@@ -266,7 +179,7 @@ class Searcher:
         """`search` for several queries, embedding them in one batch."""
         retriever = retriever or self.settings.retriever
         self._check(queries, k, retriever, axis, contract)
-        scope = self._whole if contract is None else self._scopes[contract]
+        scope = self._layout.whole if contract is None else self._layout.scopes[contract]
         cut = [q.strip()[:MAX_QUERY_CHARS] for q in queries]
         repaired = [self._speller.repair(q) if self.settings.spelling else (q, []) for q in cut]
         read = [text for text, _ in repaired]
@@ -325,7 +238,7 @@ class Searcher:
             )
         return results
 
-    def _passage_scores(self, vectors: np.ndarray, scope: _Scope) -> tuple[np.ndarray, np.ndarray | None]:
+    def _passage_scores(self, vectors: np.ndarray, scope: Scope) -> tuple[np.ndarray, np.ndarray | None]:
         """Cosine of each query vector with each passage of the scope, shape (queries, passages), and,
         when those are partly estimated, the (mean, spread) of the objectives' exact scores per query.
 
@@ -336,7 +249,7 @@ class Searcher:
         """
         assert self._dense is not None
         rows = self._vector_row[scope.first_passage : scope.passage_stop]
-        if scope is not self._whole or not self._dense.approximate:
+        if scope is not self._layout.whole or not self._dense.approximate:
             if 2 * len(rows) < self._dense.manifest.passages:
                 return self._dense.scores_at(vectors, rows), None
             return self._dense.scores(vectors)[:, rows], None
@@ -362,8 +275,8 @@ class Searcher:
         objective's passages start among them (for reduceat)."""
         if self._sample is None:
             chosen = np.sort(np.random.default_rng(0).permutation(len(self._objectives))[:size])
-            ends = np.append(self._segment_starts[1:], len(self._passages))
-            members = [np.arange(self._segment_starts[o], ends[o]) for o in chosen]
+            ends = np.append(self._layout.segment_starts[1:], len(self._passages))
+            members = [np.arange(self._layout.segment_starts[o], ends[o]) for o in chosen]
             starts = np.cumsum([0] + [len(m) for m in members[:-1]])
             self._sample = (self._vector_row[np.concatenate(members)], starts)
         return self._sample
@@ -395,12 +308,13 @@ class Searcher:
         k: int,
         retriever: Retriever,
         axis: int | None,
-        scope: _Scope,
+        scope: Scope,
     ) -> SearchResult:
         first, stop = scope.first, scope.stop
-        allowed = None if axis is None else self._axis_of[first:stop] == axis
+        allowed = None if axis is None else self._layout.axis_of[first:stop] == axis
         named = find_codes(query)
-        known = tuple(dict.fromkeys(c for c in named if any(first <= i < stop for i in self._with_code.get(c, ()))))
+        with_code = self._layout.with_code
+        known = tuple(dict.fromkeys(c for c in named if any(first <= i < stop for i in with_code.get(c, ()))))
         unknown = tuple(dict.fromkeys(c for c in named if c not in known))
 
         # embedding-side evidence: passage cosines, classifier log-probabilities, closest out-of-scope topic
@@ -421,13 +335,13 @@ class Searcher:
             # a code named in the question goes first, whatever the scores
             top = fused.max()
             for code in known:
-                for i in self._with_code[code]:
+                for i in self._layout.with_code[code]:
                     if first <= i < stop:
                         fused[i - first] = top + 1.0 + (len(known) - known.index(code))
         order = [int(i) for i in np.argsort(-fused, kind="stable") if allowed is None or allowed[i]]
         if named and _is_code_only(query):
             # a bare code asks for that objective only; an unknown bare code has no answer
-            order = [i for i in order if self._keys[first + i][1] in known]
+            order = [i for i in order if self.keys[first + i][1] in known]
             abstain = not known
         lexical_ranks = ranks(lexical)
         dense_ranks = ranks(dense) if dense is not None else None
@@ -438,7 +352,7 @@ class Searcher:
         )
         return SearchResult(query, hits, abstain, known, unknown, signals=signals)
 
-    def _best_in_each_contract(self, queries: Sequence[str]) -> np.ndarray:
+    def best_in_each_contract(self, queries: Sequence[str]) -> np.ndarray:
         """For each query, the objective (index) a hybrid search within each contract ranks first, shape
         (queries, contracts): the scores of `search(query, contract=…)`, computed for every contract at
         once (one pass per query, where searching each contract in turn costs contracts × queries
@@ -447,11 +361,11 @@ class Searcher:
         read = [self._speller.repair(q.strip())[0] if self.settings.spelling else q.strip() for q in queries]
         vectors = np.nan_to_num(self.embedder.encode_queries(read))
         classes = self._classifier.log_proba(vectors)
-        bounds = [*self._contract_starts.tolist(), len(self._objectives)]
+        bounds = [*self._layout.contract_starts.tolist(), len(self._objectives)]
         best = np.zeros((len(read), len(self.contracts)), dtype=np.int64)
         for i, text in enumerate(read):
             cosines = self._dense.scores(vectors[i : i + 1])[0, self._vector_row].astype(np.float64)
-            dense = np.maximum.reduceat(cosines, self._segment_starts)
+            dense = np.maximum.reduceat(cosines, self._layout.segment_starts)
             lexical = self._lexical.scores(text)
             for n, (first, stop) in enumerate(itertools.pairwise(bounds)):
                 fused = self._fuse(lexical[first:stop], dense[first:stop], classes[i, first:stop], "hybrid")
@@ -463,19 +377,19 @@ class Searcher:
         lists (slang the dictionaries lack, such as *keufs*)."""
         if self._speller.recognises(text):
             return True
-        return len(self._analyzer.query_tokens(text)) > len(self._analyzer.tokens(text))
+        return len(self.analyzer.query_tokens(text)) > len(self.analyzer.tokens(text))
 
     def _coverage(self, text: str, fused: np.ndarray, first: int) -> float:
         """Share of the question's stems found in the text of one of its three best objectives."""
-        stems = set(self._analyzer.query_tokens(text))
+        stems = set(self.analyzer.query_tokens(text))
         if not stems:
             return 0.0
         best = np.argsort(-fused, kind="stable")[:3]
-        return max(len(stems & self._document_stems[first + int(i)]) / len(stems) for i in best)
+        return max(len(stems & self.document_stems[first + int(i)]) / len(stems) for i in best)
 
-    def _aggregate(self, passage_scores: np.ndarray, scope: _Scope) -> np.ndarray:
+    def _aggregate(self, passage_scores: np.ndarray, scope: Scope) -> np.ndarray:
         """Each objective's score: that of its closest passage."""
-        starts = self._segment_starts[scope.first : scope.stop] - scope.first_passage
+        starts = self._layout.segment_starts[scope.first : scope.stop] - scope.first_passage
         return np.maximum.reduceat(passage_scores.astype(np.float64), starts)
 
     def _fuse(
@@ -532,6 +446,8 @@ class Searcher:
             axis_title=objective.axis_title,
             priority_number=objective.priority_number,
             priority_title=objective.priority_title,
+            path=objective.path,
+            label=objective.label,
             score=round(score, 4),
             measures=self._matched_measures(i, measure_lexical, vector),
             lexical_rank=lexical_rank,
@@ -539,7 +455,7 @@ class Searcher:
         )
 
     def _matched_measures(self, i: int, lexical: np.ndarray, vector: np.ndarray | None) -> tuple[MatchedMeasure, ...]:
-        layout = self._measures_of.get(i)
+        layout = self._layout.measures_of.get(i)
         if layout is None:
             return ()
         rows, passage_ids, starts, numbers = layout
@@ -555,234 +471,6 @@ class Searcher:
         return tuple(replace(measures[numbers[m]], score=round(float(per_measure[m]), 4)) for m in keep)
 
 
-@dataclass(frozen=True)
-class _TextSide:
-    """What the lexical side of a search is built from the contracts' text (no embedder involved)."""
-
-    attached: dict[tuple[str, str], list[str]]  # thesaurus situations per objective
-    document_stems: list[frozenset[str]]  # each objective's stems
-    lexical: LexicalIndex  # over objective documents
-    measure_lexical: LexicalIndex  # over measure passages
-    speller: SpellingFixer
-
-
-def _text_side(
-    contracts: list[Contract],
-    settings: SearchSettings,
-    analyzer: Analyzer,
-    cache_dir: Path | None,
-    attached: dict[tuple[str, str], list[str]] | None = None,
-) -> _TextSide:
-    """The text side, from `cache_dir` if it was built before for the same contracts, settings, resources
-    and code, else built (and saved there). Tokenising every contract in France takes minutes; loading
-    the result, seconds. `attached`: the thesaurus situations of each objective when already decided
-    (`_attach_by_search`); None attaches them by the words of the concepts' terms (BM25).
-
-    The cache is a pickle: like the index beside it, it is trusted as much as the code that wrote it (a
-    file that does not load, or loads as something else, is rebuilt with a log line).
-    """
-    key = _text_key(contracts, settings, attached)
-    path = cache_dir / "text" / f"{key}.pickle" if cache_dir is not None else None
-    if path is not None and path.is_file():
-        try:
-            loaded = pickle.loads(path.read_bytes())
-            if isinstance(loaded, _TextSide):
-                return loaded
-            logger.warning("%s does not hold a search's text side: building it again", path)
-        except Exception as exc:  # any unpickling failure means: rebuild
-            logger.warning("Unreadable text cache %s (%s): building it again", path, exc)
-    # without a decision from a search, the thesaurus's everyday situations go to the objectives whose own
-    # text its terms match, contract by contract (each contract that speaks of a concept gets its situations)
-    if attached is None:
-        concepts = load_thesaurus() if settings.thesaurus else []
-        by_words: dict[tuple[str, str], list[str]] = {}
-        for contract in contracts if concepts else ():
-            by_words.update(assign_concepts(concepts, objective_documents([contract], enriched=False), analyzer))
-        attached = by_words
-    documents = objective_documents(contracts, enriched=settings.enriched, situations=attached)
-    keys = list(documents)
-    passages = build_passages(contracts, enriched=settings.enriched, situations=attached)
-    glossary = [f"{e.acronym} {e.meaning}" for c in contracts for e in c.glossary]
-    side = _TextSide(
-        attached=attached,
-        # each objective's stems, to say how much of a question its text covers (a scale-free feature)
-        document_stems=[frozenset(analyzer.tokens(documents[key])) for key in keys],
-        lexical=LexicalIndex(
-            [documents[key] for key in keys], analyzer, ngram_weight=settings.ngram_weight, length_norm=settings.bm25_b
-        ),
-        measure_lexical=LexicalIndex([p.text for p in passages if p.kind == "measure"], analyzer, ngram_weight=0.0),
-        speller=SpellingFixer([*(p.text for p in passages), *glossary]),
-    )
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, pickle.dumps(side, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError as exc:  # a read-only cache still answers, it just rebuilds next time
-            logger.warning("Could not save the text cache in %s: %s", path.parent, exc)
-    return side
-
-
-def _outside_requests(contracts: list[Contract]) -> tuple[list[str], list[str]]:
-    """The requests no contrat de ville covers (shipped with the index) and the contracts' own, with who
-    usually handles each (to say so when a question is refused; unknown for a contract's own topics)."""
-    generic = load_out_of_scope()
-    outside = [*(request for _, request in generic), *(topic for c in contracts for topic in c.out_of_scope)]
-    return outside, [kind for kind, _ in generic] + [""] * (len(outside) - len(generic))
-
-
-ATTACH_COVERAGE = 0.2  # share of a concept's term stems the chosen objective's own text must hold
-
-
-def _attach_by_search(
-    contracts: list[Contract], embedder: Embedder, settings: SearchSettings, cache_dir: Path | None
-) -> dict[tuple[str, str], list[str]]:
-    """The thesaurus situations of each objective: each concept's situations go, in each contract, to the
-    objective the contract's own hybrid search ranks first for the concept's terms, searching its source
-    text alone (no editorial field, no thesaurus), provided that objective's text holds at least
-    ATTACH_COVERAGE of the terms' stems (otherwise the contract does not speak of the concept).
-
-    The words of the terms alone put a concept on the objectives with the most words in common, often a
-    neighbour of the right one; the search adds what the embeddings and the classifier know. Saved per
-    embedder (later starts read the decision instead of building the search it needs); one process
-    decides at a time.
-    """
-    bare_settings = replace(settings, thesaurus=False)
-    # keyed by the contracts as given (an editorial edit decides again, needlessly but cheaply): stripping
-    # every contract of its editorial fields only to compute a key would slow every start
-    digest = hashlib.sha256(f"{_text_key(contracts, bare_settings)}-{embedder.name}-{bare_settings!r}".encode())
-    here = Path(__file__).resolve().parent
-    for name in ("classifier.py", "dense.py", "fusion.py", "embedders.py", "searcher.py"):
-        digest.update((here / name).read_bytes())
-    digest.update(f"coverage={ATTACH_COVERAGE}".encode())
-    root = cache_dir or default_cache_dir()
-    path = root / "attach" / f"{_slug(embedder.name)}-{digest.hexdigest()[:16]}.json"
-    saved = _read_attachment(path)
-    if saved is not None:
-        return saved
-    with build_lock(path.with_suffix("")):
-        saved = _read_attachment(path)  # another process may have decided meanwhile
-        if saved is not None:
-            return saved
-        logger.info("Attaching the thesaurus to %d contract(s) with their own search", len(contracts))
-        attached = _decide_attachment([source_only(c) for c in contracts], embedder, bare_settings, root)
-        try:
-            rows = [[cid, code, texts] for (cid, code), texts in attached.items()]
-            write_atomically(path, json.dumps(rows, ensure_ascii=False).encode())
-        except OSError as exc:
-            logger.warning("Could not save the thesaurus attachment in %s: %s", path.parent, exc)
-    return attached
-
-
-def _read_attachment(path: Path) -> dict[tuple[str, str], list[str]] | None:
-    """The attachment saved in `path`, or None (absent, or unreadable: logged)."""
-    if not path.is_file():
-        return None
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(rows, list) or not all(
-            isinstance(row, list) and len(row) == 3 and isinstance(row[2], list) for row in rows
-        ):
-            raise ValueError("expected a list of [contract, code, [situations]]")
-        return {(str(cid), str(code)): [str(t) for t in texts] for cid, code, texts in rows}
-    except (OSError, ValueError, TypeError) as exc:
-        logger.warning("Unreadable thesaurus attachment %s (%s): deciding it again", path, exc)
-        return None
-
-
-def _decide_attachment(
-    sources: list[Contract], embedder: Embedder, settings: SearchSettings, root: Path
-) -> dict[tuple[str, str], list[str]]:
-    """`_attach_by_search`'s decision. The search it needs serves this decision only: it is built in a
-    scratch folder, its vectors taken from and given back to the shared vector cache (nothing is embedded
-    twice)."""
-    shared = VectorCache(root / _slug(embedder.name) / "vectors.sqlite3", embedder.name, embedder.dimension)
-    needed = [p.text for p in build_passages(sources, enriched=settings.enriched)]
-    needed += _outside_requests(sources)[0]
-    concepts = load_thesaurus()
-    attached: dict[tuple[str, str], list[str]] = {}
-    with tempfile.TemporaryDirectory(prefix="cdv-attach-") as scratch:
-        scratch_cache = VectorCache(
-            Path(scratch) / _slug(embedder.name) / "vectors.sqlite3", embedder.name, embedder.dimension
-        )
-        if shared.path.is_file():
-            scratch_cache.put_many(shared.get_many(needed))
-        bare = Searcher(sources, embedder, settings, cache_dir=Path(scratch))
-        shared.put_many(scratch_cache.get_many(needed))
-        best = bare._best_in_each_contract([concept.terms for concept in concepts])
-        for concept, firsts in zip(concepts, best, strict=True):
-            stems = frozenset(bare._analyzer.tokens(concept.terms))
-            for i in firsts if stems else ():
-                if len(stems & bare._document_stems[i]) / len(stems) >= ATTACH_COVERAGE:
-                    attached.setdefault(bare._keys[i], []).extend(concept.situations)
-        del bare  # its memory-mapped index lives in the scratch folder
-    return attached
-
-
-def _text_key(contracts: list[Contract], settings: SearchSettings, attached: Attached | None = None) -> str:
-    """Everything the text side depends on: contracts, settings, resource files, the code itself, and the
-    attachment of the thesaurus when it was decided beforehand."""
-    digest = hashlib.sha256(contract_hash(contracts).encode())
-    if attached is not None:
-        digest.update(json.dumps(sorted((list(k), list(v)) for k, v in attached.items())).encode())
-    for name in ("enriched", "everyday", "thesaurus", "ngram_weight", "bm25_b"):
-        digest.update(f"{name}={getattr(settings, name)}".encode())
-    here = Path(__file__).resolve().parent
-    sources = ["searcher.py", "text.py", "lexical.py", "spelling.py", "thesaurus.py", "passages.py"]
-    for file in [*(here / name for name in sources), *sorted((here / "data").glob("*.yaml"))]:
-        digest.update(file.read_bytes())
-    for library in ("PyStemmer", "pyspellchecker", "scipy"):
-        digest.update(_version(library).encode())
-    return digest.hexdigest()[:16]
-
-
-def _version(library: str) -> str:
-    try:
-        return version(library)
-    except PackageNotFoundError:
-        return "absent"
-
-
-def _objectives(contracts: list[Contract]) -> list[_Objective]:
-    found = []
-    for contract in contracts:
-        for axis, priority, objective in contract.objectives():
-            measures = tuple(MatchedMeasure(m.text, 0.0, m.uncertain, tuple(m.candidates)) for m in objective.measures)
-            found.append(
-                _Objective(
-                    contract,
-                    axis.number,
-                    axis.title,
-                    priority.number,
-                    priority.title,
-                    objective.code,
-                    objective.title,
-                    measures,
-                )
-            )
-    return found
-
-
-def _measure_layout(
-    passages: list[Passage], measure_ids: list[int], owner: np.ndarray
-) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]]:
-    """Per objective: rows in the measure index, passage ids, segment starts per measure, measure numbers."""
-    grouped: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for row, pid in enumerate(measure_ids):
-        number = passages[pid].measure
-        assert number is not None  # measure passages always carry their index
-        grouped[int(owner[pid])].append((row, pid, number))
-    layout = {}
-    for objective, items in grouped.items():
-        starts = [k for k, item in enumerate(items) if k == 0 or item[2] != items[k - 1][2]]
-        layout[objective] = (
-            np.array([row for row, _, _ in items]),
-            np.array([pid for _, pid, _ in items]),
-            np.array(starts),
-            [items[k][2] for k in starts],
-        )
-    return layout
-
-
 def _is_code_only(query: str) -> bool:
     rest = fold(query)
     for code in find_codes(query):
@@ -796,10 +484,6 @@ def _is_code_only(query: str) -> bool:
 
 def _text_hash(texts: list[str]) -> str:
     return hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:12]
-
-
-def _slug(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_")[:80] or "embedder"
 
 
 def open_searcher(

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from itertools import combinations
+
+import numpy as np
 
 from index.text import fold
 
@@ -46,6 +48,7 @@ class SpellingFixer:
         self._spelling: dict[str, str] = {}
         for spelt, _ in spellings.most_common():
             self._spelling.setdefault(fold(spelt), spelt)
+        self._default_known = known_words is None
         self._known = frozenset(fold(w) for w in known_words) if known_words is not None else _dictionary()
         # no contract word lies within the edit limit of a word longer than this: such a word is left
         # alone, which keeps the cost of a repair linear in the question's length (a pasted 2,000-letter
@@ -55,6 +58,45 @@ class SpellingFixer:
         for word in counts:
             for variant in _deletes(word, _max_distance(len(word))):
                 self._deletes.setdefault(variant, []).append(word)
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The fixer as plain arrays (see `from_arrays`), names starting with `prefix`."""
+        variants = list(self._deletes)
+        targets = [word for variant in variants for word in self._deletes[variant]]
+        arrays = {
+            f"{prefix}.targets": np.array(list(self._targets), dtype=str),
+            f"{prefix}.counts": np.array(list(self._targets.values()), dtype=np.int64),
+            f"{prefix}.short": np.array(sorted(self._short), dtype=str),
+            f"{prefix}.folded": np.array(list(self._spelling), dtype=str),
+            f"{prefix}.spelt": np.array(list(self._spelling.values()), dtype=str),
+            f"{prefix}.longest": np.array([self._longest]),
+            f"{prefix}.variants": np.array(variants, dtype=str),
+            f"{prefix}.variant_targets": np.array(targets, dtype=str),
+            f"{prefix}.variant_counts": np.array([len(self._deletes[v]) for v in variants], dtype=np.int64),
+        }
+        if not self._default_known:
+            arrays[f"{prefix}.known"] = np.array(sorted(self._known), dtype=str)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str) -> SpellingFixer:
+        """The fixer `to_arrays` saved."""
+        fixer = object.__new__(cls)
+        words = arrays[f"{prefix}.targets"].tolist()
+        fixer._targets = Counter(dict(zip(words, arrays[f"{prefix}.counts"].tolist(), strict=True)))
+        fixer._short = frozenset(arrays[f"{prefix}.short"].tolist())
+        fixer._spelling = dict(
+            zip(arrays[f"{prefix}.folded"].tolist(), arrays[f"{prefix}.spelt"].tolist(), strict=True)
+        )
+        fixer._longest = int(arrays[f"{prefix}.longest"][0])
+        fixer._default_known = f"{prefix}.known" not in arrays
+        fixer._known = _dictionary() if fixer._default_known else frozenset(arrays[f"{prefix}.known"].tolist())
+        flat = arrays[f"{prefix}.variant_targets"].tolist()
+        ends = np.cumsum(arrays[f"{prefix}.variant_counts"]).tolist()
+        starts = [0, *ends[:-1]]
+        variants = arrays[f"{prefix}.variants"].tolist()
+        fixer._deletes = {v: flat[a:b] for v, a, b in zip(variants, starts, ends, strict=True)}
+        return fixer
 
     def repair(self, query: str) -> tuple[str, list[tuple[str, str]]]:
         """The query with each misspelt word replaced (everything else kept as typed), and the

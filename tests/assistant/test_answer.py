@@ -16,9 +16,8 @@ def test_cites_the_right_objective_with_its_path(default_searcher: Searcher) -> 
     answer = compose_answer("les jeunes qui sechent les cours", [], default_searcher)
     assert answer.best is not None and answer.best.code == "5.1.3"
     assert "**5.1.3**" in answer.text
-    assert "Axe 5 (apprentissages) › Priorité 5.1 (Prévenir et réduire le décrochage scolaire) › Objectif 5.1.3" in (
-        answer.text
-    )
+    path = "Axe 5 (apprentissages) › Priorité 5.1 (Prévenir et réduire le décrochage scolaire)"
+    assert f"{path} › Objectif opérationnel 5.1.3" in answer.text
     assert len(answer.others) <= 2  # close runners-up only (a clear answer has none)
     assert answer.lang == "fr" and "Objectif le plus adapté" in answer.text
 

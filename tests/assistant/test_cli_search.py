@@ -18,7 +18,7 @@ def test_lexical_search_prints_a_ranked_list(capsys: pytest.CaptureFixture[str])
     assert main(["search", "chantier d'insertion", "--retriever", "lexical", "--k", "2"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("1. 2.1.1  Développer et qualifier les ateliers et chantiers d'insertion")
-    assert "Axe 2 › Priorité 2.1" in out
+    assert "Axe 2 : " in out and " › Priorité 2.1 : " in out
 
 
 def test_repaired_words_are_reported(capsys: pytest.CaptureFixture[str]) -> None:

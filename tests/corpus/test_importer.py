@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 
-from corpus import ContractError, Metadata, import_table, load_contract
+from corpus import ContractError, Metadata, import_contract, import_table, load_contract
 
 TABLE = Path(__file__).parent / "data" / "valmont-invented.csv"
+SHARED = Path(__file__).parent / "data"  # the two real extracts (see data/README.md)
 META = Metadata(
     id="valmont-2024-2030",
     title="Contrat de ville de Valmont",
@@ -55,31 +58,154 @@ def test_an_xlsx_with_merged_cells(tmp_path: Path) -> None:
     assert contract.axes[0].title == "Emploi et développement économique"
 
 
-def test_each_fault_is_named_by_row_and_column(tmp_path: Path) -> None:
-    """A bad code, a missing measure and an uncertain measure without candidates are all reported at once."""
+def test_each_fault_is_named_by_row_and_column_in_french(tmp_path: Path) -> None:
+    """A code that is no code, an objective without a title, an uncertain measure without candidates and one
+    objective given two codes are all reported at once, as `file: ligne N: colonne: message`."""
     path = tmp_path / "bad.csv"
     path.write_text(
         "code;axe;priorité;objectif;mesure;incertain\n"
         "1.1.1;Emploi;Freins;Mobilité;Permis de conduire;\n"
-        "1.1;Emploi;Freins;Garde;Crèche;\n"
-        "1.1.3;Emploi;Freins;Garde;;\n"
-        "1.1.4;Emploi;Freins;Commerces;Locaux vacants;oui\n",
+        "1/1/2;Emploi;Freins;Garde;Crèche;\n"
+        "1.1.4;Emploi;Freins;Commerces;Locaux vacants;oui\n"
+        "1.1.5;Emploi;Freins;Mobilité;Vélos;\n"
+        ";;Freins;;;\n",
         encoding="utf-8",
     )
     with pytest.raises(ContractError) as caught:
         import_table(path, META)
     problems = caught.value.problems
-    assert f"{path}: row 3: code: '1.1' is not an objective code such as 5.1.3 or 5-1-3" in problems
-    assert f"{path}: row 4: mesure: empty (one row per measure)" in problems
-    assert any(p.startswith(f"{path}: row 5: candidats:") for p in problems)
-
-
-def test_a_missing_column_is_named(tmp_path: Path) -> None:
-    """A table without a measure column says which header it expected."""
-    path = tmp_path / "short.csv"
-    path.write_text("code,axe,priorité,objectif\n1.1.1,a,b,c\n", encoding="utf-8")
-    with pytest.raises(ContractError, match="row 1: measure: no column for it"):
+    assert any(p.startswith(f"{path}: ligne 4: candidats: une mesure incertaine") for p in problems), problems
+    assert f"{path}: ligne 5: code: 1.1.5 pour l'objectif déjà codé 1.1.1 ({path}: ligne 2)" in problems
+    path.write_text("code;axe;priorité;objectif;mesure\n1/1/2;Emploi;Freins;Garde;Crèche\n", encoding="utf-8")
+    with pytest.raises(ContractError, match=r"ligne 2: code: « 1/1/2 » n'est pas un code d'objectif"):
         import_table(path, META)
+    path.write_text("axe;priorité;objectif\n;Freins;Garde\n", encoding="utf-8")
+    with pytest.raises(ContractError, match=f"{path}: ligne 2: axe: vide"):
+        import_table(path, META)
+
+
+def test_a_header_without_two_levels_is_named(tmp_path: Path) -> None:
+    """A table whose header names a single level says what header it expected."""
+    path = tmp_path / "short.csv"
+    path.write_text("code,objectif,mesure\n1.1.1,c,d\n", encoding="utf-8")
+    with pytest.raises(ContractError, match="ligne 1: en-tête: il faut au moins deux niveaux"):
+        import_table(path, META)
+
+
+def test_lannion_two_levels_with_its_own_codes() -> None:
+    """The Lannion extract: a `Priorité` column that only repeats the axis is no level; the codes 1.1 … 2.3
+    are kept as written; objectives without sub-items have no measure."""
+    contract = import_table(SHARED / "lannion-2024-2030-extrait.csv", META)
+    assert contract.levels.priority is None
+    codes = [o.code for _, _, o in contract.objectives()]
+    assert codes == ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3"]
+    assert not any(o.code_derived for _, _, o in contract.objectives())
+    assert [len(o.measures) for _, _, o in contract.objectives()] == [2, 0, 0, 0, 0, 3, 4]
+    axis, priority, first = next(iter(contract.objectives()))
+    assert contract.path(axis, priority) == (("Axe 1", axis.title),)
+    assert contract.objective_label(first) == "Objectif opérationnel 1.1"
+
+
+def test_rennes_four_levels_named_as_the_source() -> None:
+    """The Rennes extract with the source's level names: pilier → enjeu → objectif → action, code C.1.2."""
+    meta = Metadata(**{**META.__dict__, "levels": ("pilier", "enjeu", "objectif", "action")})
+    contract = import_table(SHARED / "rennes-2015-2020-extrait.csv", meta)
+    levels = contract.levels
+    assert (levels.axis, levels.priority, levels.objective) == ("pilier", "enjeu", "objectif")
+    assert contract.levels.measures == "actions"
+    found = contract.find("C.1.2")
+    assert found is not None
+    axis, priority, objective = found
+    assert objective.title == "Préparer" and len(objective.measures) == 2
+    assert [name for name, _ in contract.path(axis, priority)] == ["Pilier C", "Enjeu C.1"]
+
+
+def test_one_row_per_objective_without_codes_gets_derived_codes(tmp_path: Path) -> None:
+    """`Axe;Objectif` with no code and no measure: codes from the position, marked derived; an ODS saved
+    by LibreOffice (merged axis cells, a million repeated empty rows) reads the same."""
+    rows = [
+        ["Axe", "Objectif", "Description"],
+        ["Axe 1 – Cohésion sociale", "Favoriser la réussite éducative", "Accompagnement à la scolarité"],
+        ["", "Renforcer l'accès aux droits", ""],
+        ["Axe 2 – Emploi", "Lever les freins à l'emploi", ""],
+    ]
+    csv_path = tmp_path / "terse.csv"
+    csv_path.write_text("\n".join(";".join(row) for row in rows), encoding="utf-8")
+    ods_path = tmp_path / "terse.ods"
+    _write_ods(ods_path, rows)
+    for path in (csv_path, ods_path):
+        contract = import_contract(path, META)
+        assert [(o.code, o.code_derived) for _, _, o in contract.objectives()] == [
+            ("1.1", True),
+            ("1.2", True),
+            ("2.1", True),
+        ], path
+        assert [a.title for a in contract.axes] == ["Cohésion sociale", "Emploi"]
+        assert contract.levels.objective == "objectif" and contract.levels.priority is None
+        assert contract.find("1.1")[2].description == "Accompagnement à la scolarité"  # type: ignore[index]
+        assert contract.objective_label(contract.find("1.2")[2]) == "Objectif 1.2 (numérotation déduite de l'ordre)"  # type: ignore[index]
+
+
+def test_a_pasted_outline_reads_into_the_same_model(tmp_path: Path) -> None:
+    """Headings named or only numbered, lettered objectives under Roman axes (`II.C`), a title cut by the
+    PDF, bullets as measures and a paragraph as the description."""
+    path = tmp_path / "plan.txt"
+    path.write_text(
+        "Contrat de ville 2024-2030 : les orientations\n\n"
+        "Axe I – Cohésion sociale\n"
+        "A) Favoriser la réussite éducative et\n"
+        "l'accès à la culture\n\n"
+        "Actions attendues : accompagnement à la scolarité, sorties culturelles.\n"
+        "B) Accès aux droits\n"
+        "- permanences d'accès aux droits\n"
+        "• aller-vers les publics isolés\n"
+        "Axe II : Cadre de vie\n"
+        "C) Améliorer la tranquillité publique\n",
+        encoding="utf-8",
+    )
+    contract = import_contract(path, META)
+    assert [o.code for _, _, o in contract.objectives()] == ["I.A", "I.B", "II.C"]
+    assert [a.label for a in contract.axes] == ["I", "II"]
+    first = contract.find("I.A")[2]  # type: ignore[index]
+    assert first.title == "Favoriser la réussite éducative et l'accès à la culture"
+    assert first.description == "Actions attendues : accompagnement à la scolarité, sorties culturelles."
+    assert [m.text for m in contract.find("I.B")[2].measures] == [  # type: ignore[index]
+        "permanences d'accès aux droits",
+        "aller-vers les publics isolés",
+    ]
+
+
+def test_an_outline_with_one_level_is_refused(tmp_path: Path) -> None:
+    """A list with no level above its items cannot be a contract's table: the message says what was found."""
+    path = tmp_path / "plat.txt"
+    path.write_text("1. Emploi\n2. Santé\n", encoding="utf-8")
+    with pytest.raises(ContractError, match="il faut deux ou trois niveaux de titres"):
+        import_contract(path, META)
+
+
+def _write_ods(path: Path, rows: list[list[str]]) -> None:
+    """A minimal OpenDocument spreadsheet as LibreOffice writes it: a merged cell, repeated empty cells/rows."""
+    table, text = "urn:oasis:names:tc:opendocument:xmlns:table:1.0", "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+    body = []
+    for row in rows:
+        cells = "".join(
+            f"<table:table-cell><text:p>{escape(cell)}</text:p></table:table-cell>"
+            if cell
+            else "<table:covered-table-cell/>"
+            for cell in row
+        )
+        empty = '<table:table-cell table:number-columns-repeated="1020"/>'
+        body.append(f"<table:table-row>{cells}{empty}</table:table-row>")
+    body.append('<table:table-row table:number-rows-repeated="1048000"><table:table-cell/></table:table-row>')
+    content = (
+        f'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        f'xmlns:table="{table}" xmlns:text="{text}"><office:body><office:spreadsheet>'
+        f'<table:table table:name="Objectifs">{"".join(body)}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
 
 
 def test_cli_import_then_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -105,3 +231,27 @@ def test_cli_import_then_check(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "valide" in capsys.readouterr().out
     assert main(arguments) == 2
     assert "existe déjà" in capsys.readouterr().err
+
+
+def test_cli_check_prints_the_tree_it_understood(capsys: pytest.CaptureFixture[str]) -> None:
+    """`cdv contract check` on a table shows the levels, codes and measures it read, without writing."""
+    from assistant.cli import main
+
+    assert (
+        main(
+            [
+                "contract",
+                "check",
+                str(SHARED / "rennes-2015-2020-extrait.csv"),
+                "--levels",
+                "pilier,enjeu,objectif,action",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "Pilier C : LE PILIER EMPLOI ET DÉVELOPPEMENT ÉCONOMIQUE" in out
+    assert "    C.1.3  Se former\n        - Favoriser le recours aux formations en alternance" in out
+    assert "niveaux pilier → enjeu → objectif → action ; 1 axes, 3 objectifs, 6 mesures" in out
+    assert main(["contract", "check", str(SHARED / "lannion-2024-2030-extrait.csv"), "--levels", "a,b,c,d,e"]) == 2
+    assert "niveaux: 5 noms donnés" in capsys.readouterr().err

@@ -152,7 +152,8 @@ def _rewrite_index(folder: Path, change: Callable[[np.ndarray], None], *, keep_c
     """Replace the saved vectors with changed ones, through FAISS (so the file itself is well formed)."""
     import faiss
 
-    from index.dense import MANIFEST_FILE, _sha256
+    from index.cache import sha256_file as _sha256
+    from index.dense import MANIFEST_FILE
 
     index = faiss.read_index(str(folder / "index.faiss"))
     vectors = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d).copy()

@@ -87,22 +87,50 @@ def test_text_side_is_built_once_and_a_broken_cache_is_rebuilt(
 ) -> None:
     """The lexical tables are saved beside the index; the next start loads them; a damaged file is rebuilt."""
     first = Searcher(contracts[:2], HashingEmbedder(), cache_dir=tmp_path)
-    saved = list((tmp_path / "text").glob("*.pickle"))
+    saved = list((tmp_path / "text").glob("*.npz"))
     assert len(saved) == 1
 
     def no_build(*args: object, **kwargs: object) -> None:
         raise AssertionError("the text side was built again")
 
     with monkeypatch.context() as patch:
-        patch.setattr("index.searcher.assign_concepts", no_build)
+        patch.setattr("index.textside.assign_concepts", no_build)
         again = Searcher(contracts[:2], HashingEmbedder(), cache_dir=tmp_path)
     assert _codes(again, QUESTIONS[2]) == _codes(first, QUESTIONS[2])
     assert again.search("absenteisme scolire").corrections == first.search("absenteisme scolire").corrections
     saved[0].write_bytes(b"\x80\x05 not a pickle")
-    with caplog.at_level(logging.WARNING, logger="index.searcher"):
+    with caplog.at_level(logging.WARNING, logger="index.textside"):
         rebuilt = Searcher(contracts[:2], HashingEmbedder(), cache_dir=tmp_path)
     assert "Unreadable text cache" in caplog.text
     assert _codes(rebuilt, QUESTIONS[2]) == _codes(first, QUESTIONS[2])
+
+
+def test_a_planted_pickle_in_the_text_cache_never_runs(
+    contracts: list[Contract], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cache file replaced by a pickle that would run a command is refused and rebuilt, never executed."""
+    import io
+    import pickle
+
+    import numpy as np
+
+    Searcher(contracts[:2], HashingEmbedder(), cache_dir=tmp_path)
+    saved = next((tmp_path / "text").glob("*.npz"))
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (marker.touch, ())  # type: ignore[return-value]
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([Payload()], dtype=object), allow_pickle=True)
+    saved.write_bytes(buffer.getvalue())
+    with caplog.at_level(logging.WARNING, logger="index.textside"):
+        Searcher(contracts[:2], HashingEmbedder(), cache_dir=tmp_path)
+    saved.write_bytes(pickle.dumps(Payload()))
+    Searcher(contracts[:2], HashingEmbedder(), cache_dir=tmp_path)
+    assert not marker.exists()
+    assert "Unreadable text cache" in caplog.text
 
 
 def test_generated_contracts_are_valid_and_distinct(contracts: list[Contract]) -> None:
@@ -128,8 +156,8 @@ def test_every_contracts_best_objective_at_once_is_each_contracts_search(
     contracts in one pass, it is what a search within each contract ranks first."""
     searcher = Searcher(contracts[:4], HashingEmbedder(), cache_dir=tmp_path)
     queries = ["absentéisme scolaire des élèves", "logement insalubre marchands de sommeil", "emploi des jeunes"]
-    best = searcher._best_in_each_contract(queries)
+    best = searcher.best_in_each_contract(queries)
     for i, query in enumerate(queries):
         for n, contract in enumerate(contracts[:4]):
             hit = searcher.search(query, k=1, contract=contract.id).hits[0]
-            assert searcher._keys[best[i, n]] == (hit.contract_id, hit.code)
+            assert searcher.keys[best[i, n]] == (hit.contract_id, hit.code)

@@ -81,7 +81,7 @@ def test_with_an_embedder_the_contracts_own_search_places_each_concept(
     attached = {(cid, code): texts for cid, code, texts in rows}
     assert "sécher les cours" in attached[(caph.id, "5.1.3")]
     bare = Searcher([source_only(caph)], None, SearchSettings(retriever="lexical", thesaurus=False))
-    analyzer, objectives = bare._analyzer, {o.code: o for _, _, o in caph.objectives()}
+    analyzer, objectives = bare.analyzer, {o.code: o for _, _, o in caph.objectives()}
     for concept in load_thesaurus():
         places = [code for (_, code), texts in attached.items() if concept.situations[0] in texts]
         assert len(places) <= 1, f"{concept.terms} went to {places}"
@@ -89,7 +89,7 @@ def test_with_an_embedder_the_contracts_own_search_places_each_concept(
             objective = objectives[code]
             text = " ".join([objective.title, *(m.text for m in objective.measures)])
             stems = set(analyzer.tokens(concept.terms))
-            shared = stems & bare._document_stems[bare._position[(caph.id, code)]]
+            shared = stems & bare.document_stems[bare.keys.index((caph.id, code))]
             assert len(shared) / len(stems) >= 0.2, f"{concept.terms} on {code}: {text}"
     assert any(p.kind == "situation" and p.text == "sécher les cours" for p in searcher.passages)
 

@@ -1,0 +1,173 @@
+"""A contract's objectives pasted from its PDF as plain text, read into the same model as a table.
+
+Headings name their level and number (`Axe 1 – …`, `PILIER C : …`, `Enjeu 1 : …`, `Objectif 1.2 : …`,
+`Objectif opérationnel 5.1.3 …`) or only number it (`1.`, `1.2.`, `II.`, `A)`); each kind of heading is a
+level, in the order they first appear, and the deepest is the citable objective. Bullet lines (`-`, `•`,
+`–`, `>`, `*`) under an objective are its measures; other lines continue the line above (a title cut by
+the PDF) or, after a blank line, make the objective's description. Text before the first heading (the
+document's title) is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from corpus.importer import (
+    _LEVEL_WORDS,
+    _NUMBERING,
+    Entry,
+    Metadata,
+    _fold,
+    _named,
+    _normal_code,
+    _singular,
+    _singular_key,
+    build_contract,
+)
+from corpus.loader import ContractError
+from corpus.schema import Contract
+from corpus.sheets import MAX_BYTES
+
+_BULLET = re.compile(r"^[-•–—>*▪○◦·]+\s*(?=\S)")
+_UNNUMBERED = re.compile(r"^([^\W\d_]+)\s+[^\W\d_]+\s*:")
+_ROMAN = re.compile(r"^[IVXivx]{1,5}$")
+
+
+def read_outline(path: Path, metadata: Metadata) -> Contract:
+    """The contract written as an outline in the text file at `path`.
+
+    Raises:
+        ContractError: every problem found, each as `file: ligne N: message`.
+    """
+    if not path.is_file():
+        raise ContractError([f"{path}: fichier introuvable"])
+    if path.stat().st_size > MAX_BYTES:
+        raise ContractError([f"{path}: fichier de plus de {MAX_BYTES // 1_000_000} Mo : ce n'est pas un plan"])
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    return outline_contract(text, path, metadata)
+
+
+def outline_contract(text: str, source: Path, metadata: Metadata) -> Contract:
+    """The contract written as an outline in `text` (`source` names it in messages).
+
+    Raises:
+        ContractError: every problem found.
+    """
+    kinds: list[str] = []  # heading kinds, broadest first
+    names: list[str] = []
+    lines: list[tuple[int, str, str, str]] = []  # (line number, kind or "bullet" or "text" or "", code, text)
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = " ".join(line.split())
+        lines.append((number, *_classify(line)))
+        kind = lines[-1][1]
+        if kind not in ("bullet", "text", "") and kind not in kinds:
+            kinds.append(kind)
+            match = _NUMBERING.match(line) or _UNNUMBERED.match(line)
+            word = match.group("word") if match and match.re is _NUMBERING else match.group(1) if match else None
+            names.append(_singular(word) if word else "")
+    problems: list[str] = []
+    if not 2 <= len(kinds) <= 3:
+        found = ", ".join(names[i] or f"« {kinds[i]} »" for i in range(len(kinds))) or "aucun"
+        raise ContractError(
+            [f"{source}: plan: il faut deux ou trois niveaux de titres (axe, [priorité], objectif), trouvé : {found}"]
+        )
+    open_titles: list[list[str] | None] = [None] * len(kinds)  # [code, title] of the heading open at each level
+    entries: list[Entry] = []
+    entry: Entry | None = None
+    last = ""  # what a continuation line continues: "heading", "bullet", "text"
+    for number, kind, code, body in lines:
+        where = f"{source}: ligne {number}"
+        if kind == "":
+            last = ""
+            continue
+        if kind in kinds:
+            depth = kinds.index(kind)
+            missing = [k for k in range(depth) if open_titles[k] is None]
+            if missing:
+                problems.append(f"{where}: « {body[:60]} » n'a pas de {names[missing[0]] or 'niveau'} au-dessus")
+                continue
+            open_titles[depth] = [code, body]
+            open_titles[depth + 1 :] = [None] * (len(kinds) - depth - 1)
+            if depth == len(kinds) - 1:
+                above = [(t[0], t[1]) for t in open_titles[:depth] if t is not None]
+                entry = Entry(where, above, _composed(code, above), body)
+                entries.append(entry)
+            else:
+                entry = None
+            last = "heading"
+        elif kind == "bullet":
+            if entry is None:
+                problems.append(f"{where}: « {body[:60]} » : puce sans objectif au-dessus")
+                continue
+            entry.measures.append({"text": body})
+            last = "bullet"
+        elif last == "heading":  # a title cut by the PDF's line wrapping
+            depth = max(k for k, t in enumerate(open_titles) if t is not None)
+            title = open_titles[depth]
+            assert title is not None
+            title[1] = f"{title[1]} {body}"
+            if entry is not None and depth == len(kinds) - 1:
+                entry.title = title[1]
+            else:
+                for other in entries:  # the open parent's title also reads whole in objectives already seen
+                    other.above = [(c, title[1] if c == title[0] and t in title[1] else t) for c, t in other.above]
+        elif last == "bullet" and entry is not None:
+            entry.measures[-1]["text"] += f" {body}"
+        elif entry is not None:
+            if last == "text" and entry.description:
+                entry.description[-1] += f" {body}"
+            else:
+                entry.description.append(body)
+            last = "text"
+        # text before the first heading (the document's title, an introduction) is skipped
+    if problems:
+        raise ContractError(problems)
+    if not entries:
+        raise ContractError([f"{source}: plan: aucun objectif lu"])
+    defaults = ["axe", *["priorité"] * (len(kinds) - 2), "objectif"]
+    names = [name or default for name, default in zip(names, defaults, strict=True)]
+    names.append("action" if any(_fold(n) == "action" for n in names) else "mesure")
+    if metadata.levels:
+        names = _named(source, metadata.levels, names, any(e.measures for e in entries))
+    return build_contract(source, names, entries, metadata)
+
+
+def _classify(line: str) -> tuple[str, str, str]:
+    """(kind, code, text) of one line: a heading's kind (its level word, or the shape of its number),
+    "bullet", "text", or "" for a blank line."""
+    if not line:
+        return "", "", ""
+    bullet = _BULLET.match(line)
+    if bullet and not _NUMBERING.match(line[bullet.end() :]):
+        return "bullet", "", line[bullet.end() :]
+    match = _NUMBERING.match(line)
+    if match is None:
+        named = _UNNUMBERED.match(line)  # "Axe transversal : …"
+        if named and _singular_key(named.group(1)) in _LEVEL_WORDS:
+            return _singular_key(named.group(1)), "", line
+        return "text", "", line
+    word, code = match.group("word"), match.group("code").replace(" ", "")
+    body = line[match.end() :]
+    if word:
+        key = _singular_key(word)
+        if key not in _LEVEL_WORDS:
+            return "text", "", line
+        return key, code, body
+    if len(code) == 1 and code.isalpha() and not _ROMAN.match(code):
+        return "lettre", code, body
+    if _ROMAN.match(code):
+        return "romain", code.upper(), body
+    return f"numéro {code.count('.') + code.count('-') + 1}", _normal_code(code), body
+
+
+def _composed(code: str, above: list[tuple[str, str]]) -> str:
+    """An objective's own code, with the codes of the levels above when it has no separator (`C` under
+    axis `II`: `II.C`)."""
+    if not code or re.search(r"[.\-]", code):
+        return code
+    return ".".join([*(c for c, _ in above if c), code])

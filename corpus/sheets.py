@@ -1,0 +1,129 @@
+"""The cells of a spreadsheet as text: CSV (`;` or `,`, UTF-8 or Windows-1252), XLSX, or ODS."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+from corpus.loader import ContractError
+
+MAX_BYTES = 20_000_000  # a contract's table is a few hundred rows: anything larger is not one
+MAX_CELLS = 200_000
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    """The cells of the first sheet (XLSX, ODS) or of the CSV file, as stripped text, empty rows dropped.
+
+    Raises:
+        ContractError: missing, unreadable, oversized or empty file.
+    """
+    if not path.is_file():
+        raise ContractError([f"{path}: fichier introuvable"])
+    if path.stat().st_size > MAX_BYTES:
+        raise ContractError([f"{path}: plus de {MAX_BYTES // 1_000_000} Mo : ce n'est pas un tableau d'objectifs"])
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _xlsx_rows(path)
+    elif suffix == ".ods":
+        rows = _ods_rows(path)
+    else:
+        rows = _csv_rows(path)
+    rows = [[cell.strip() for cell in row] for row in rows]
+    rows = [row for row in rows if any(row)]
+    if len(rows) < 2:
+        raise ContractError([f"{path}: il faut une ligne d'en-tête et au moins une ligne d'objectif"])
+    return rows
+
+
+def decode_csv(path: Path) -> tuple[str, str, str]:
+    """A spreadsheet saved as CSV: its text, its delimiter (`;` as French Excel writes it, or `,`) and its
+    encoding (UTF-8, with or without a byte-order mark, else Windows-1252).
+
+    Raises:
+        ValueError: the bytes are neither.
+    """
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise ValueError(f"{path}: ni UTF-8 ni Windows-1252")
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
+    return text, delimiter, "utf-8" if encoding == "utf-8-sig" else encoding
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    try:
+        text, delimiter, _ = decode_csv(path)
+    except ValueError as exc:
+        raise ContractError([str(exc)]) from exc
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise ContractError([f"{path}: fichier CSV illisible : {exc}"]) from exc
+
+
+def _xlsx_rows(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook  # only needed for spreadsheets
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file; each is a clear "unreadable"
+        raise ContractError([f"{path}: fichier XLSX illisible : {exc}"]) from exc
+    sheet = book.worksheets[0]
+    rows = []
+    for row in sheet.iter_rows(values_only=True):
+        rows.append(["" if cell is None else str(cell) for cell in row])
+        if sum(map(len, rows)) > MAX_CELLS:
+            break
+    book.close()
+    return rows
+
+
+def _ods_rows(path: Path) -> list[list[str]]:
+    """The first table of an OpenDocument spreadsheet. Repeated empty cells and rows (LibreOffice writes a
+    million of them) are never expanded: only the ones before a non-empty cell or row count."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("content.xml")
+            if info.file_size > MAX_BYTES:
+                raise ContractError([f"{path}: contenu de plus de {MAX_BYTES // 1_000_000} Mo"])
+            root = ElementTree.fromstring(archive.read(info))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
+        raise ContractError([f"{path}: fichier ODS illisible : {exc}"]) from exc
+    table = next(root.iter(f"{_ODS_TABLE}table"), None)
+    if table is None:
+        raise ContractError([f"{path}: aucune feuille dans ce fichier ODS"])
+    rows: list[list[str]] = []
+    pending_rows = 0
+    for row in table.iter(f"{_ODS_TABLE}table-row"):
+        cells: list[str] = []
+        pending = 0
+        for cell in row:
+            if cell.tag not in (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell"):
+                continue
+            repeat = min(int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1")), 1_000)
+            text = "\n".join("".join(p.itertext()) for p in cell.iter(f"{_ODS_TEXT}p"))
+            if not text.strip():
+                pending += repeat
+                continue
+            cells.extend([""] * pending + [text] * repeat)
+            pending = 0
+        repeat = int(row.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+        if not cells:
+            pending_rows += repeat
+            continue
+        rows.extend([[]] * min(pending_rows, 1) + [cells] * min(repeat, 1_000))
+        pending_rows = 0
+        if sum(map(len, rows)) > MAX_CELLS:
+            break
+    return rows

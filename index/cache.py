@@ -1,0 +1,118 @@
+"""Where built indexes live, and how every cache file is written: content-hash keys, atomic writes, locks."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+logger = logging.getLogger(__name__)
+
+CACHE_ENV = "CDV_CACHE_DIR"
+LOCK_TIMEOUT_SECONDS = 900  # longer than any build here (about 100 s for e5 on 2 cores)
+STAGING = ".staging-"
+_CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+def default_cache_dir() -> Path:
+    """Where built indexes live: `$CDV_CACHE_DIR`; else `.cdv/` in a source checkout; else the user's
+    cache folder (`$XDG_CACHE_HOME/cdv`, `~/.cache/cdv`), never inside an installed package."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "corpus").is_dir():
+        return _CHECKOUT / ".cdv"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "cdv"
+
+
+def content_key(*parts: str | bytes, files: Iterable[Path] = (), libraries: Iterable[str] = ()) -> str:
+    """A short key for a cache entry: the hash of its inputs, the files it depends on (code, resources)
+    and the versions of the libraries that shape it."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode())
+        digest.update(b"\x1e")
+    for file in files:
+        digest.update(file.read_bytes())
+    for library in libraries:
+        digest.update(f"{library}={library_version(library)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def library_version(library: str) -> str:
+    """The installed version of `library`, or "absent"."""
+    try:
+        return version(library)
+    except PackageNotFoundError:
+        return "absent"
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of a model name or path."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_")[:80] or "embedder"
+
+
+@contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """One process at a time builds what goes in `folder` (a lock file beside it)."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(folder.parent / f"{folder.name}.lock"), timeout=LOCK_TIMEOUT_SECONDS)
+        lock.acquire()
+    except (OSError, Timeout) as exc:
+        # a read-only cache or a stuck lock: build anyway, in memory at worst, rather than not answer
+        logger.warning("Building without the cache lock (%s)", exc)
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in one step (a temporary file beside it, synced, then renamed)."""
+    handle, staging = tempfile.mkstemp(prefix=STAGING, dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(staging, path)
+    finally:
+        if os.path.exists(staging):
+            os.unlink(staging)
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fsync(path: Path) -> None:
+    """Flush a written file to disk before it is renamed into place."""
+    with path.open("rb+") as stream:
+        os.fsync(stream.fileno())
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Staging files of a process killed while saving (only old ones: another process may be writing)."""
+    for leftover in folder.glob(f"{STAGING}*"):
+        try:
+            if time.time() - leftover.stat().st_mtime > LOCK_TIMEOUT_SECONDS:
+                leftover.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove: harmless either way

@@ -1,0 +1,125 @@
+"""Placement of the domain resources on a contract: the thesaurus's situations on the objectives that each
+contract's own search finds for them, and the out-of-scope requests every search compares against."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from corpus import Contract, source_only
+from index.cache import build_lock, content_key, default_cache_dir, slug, write_atomically
+from index.embedders import Embedder
+from index.passages import build_passages
+from index.settings import SearchSettings
+from index.textside import text_key
+from index.thesaurus import load_out_of_scope, load_thesaurus
+from index.vectors import VectorCache
+
+logger = logging.getLogger(__name__)
+
+_HERE = Path(__file__).resolve().parent
+# the code a placement decision depends on: any edit decides again
+_SOURCES = ("classifier.py", "dense.py", "fusion.py", "embedders.py", "searcher.py", "placement.py", "layout.py")
+
+
+def outside_requests(contracts: list[Contract]) -> tuple[list[str], list[str]]:
+    """The requests no contrat de ville covers (shipped with the index) and the contracts' own, with who
+    usually handles each (to say so when a question is refused; unknown for a contract's own topics)."""
+    generic = load_out_of_scope()
+    outside = [*(request for _, request in generic), *(topic for c in contracts for topic in c.out_of_scope)]
+    return outside, [kind for kind, _ in generic] + [""] * (len(outside) - len(generic))
+
+
+ATTACH_COVERAGE = 0.2  # share of a concept's term stems the chosen objective's own text must hold
+
+
+def place_thesaurus(
+    contracts: list[Contract], embedder: Embedder, settings: SearchSettings, cache_dir: Path | None
+) -> dict[tuple[str, str], list[str]]:
+    """The thesaurus situations of each objective: each concept's situations go, in each contract, to the
+    objective the contract's own hybrid search ranks first for the concept's terms, searching its source
+    text alone (no editorial field, no thesaurus), provided that objective's text holds at least
+    ATTACH_COVERAGE of the terms' stems (otherwise the contract does not speak of the concept).
+
+    The words of the terms alone put a concept on the objectives with the most words in common, often a
+    neighbour of the right one; the search adds what the embeddings and the classifier know. Saved per
+    embedder (later starts read the decision instead of building the search it needs); one process
+    decides at a time.
+    """
+    bare_settings = replace(settings, thesaurus=False)
+    # keyed by the contracts as given (an editorial edit decides again, needlessly but cheaply): stripping
+    # every contract of its editorial fields only to compute a key would slow every start
+    key = content_key(
+        text_key(contracts, bare_settings),
+        embedder.name,
+        repr(bare_settings),
+        f"coverage={ATTACH_COVERAGE}",
+        files=[_HERE / name for name in _SOURCES],
+    )
+    root = cache_dir or default_cache_dir()
+    path = root / "attach" / f"{slug(embedder.name)}-{key}.json"
+    saved = _read_attachment(path)
+    if saved is not None:
+        return saved
+    with build_lock(path.with_suffix("")):
+        saved = _read_attachment(path)  # another process may have decided meanwhile
+        if saved is not None:
+            return saved
+        logger.info("Attaching the thesaurus to %d contract(s) with their own search", len(contracts))
+        attached = _decide_attachment([source_only(c) for c in contracts], embedder, bare_settings, root)
+        try:
+            rows = [[cid, code, texts] for (cid, code), texts in attached.items()]
+            write_atomically(path, json.dumps(rows, ensure_ascii=False).encode())
+        except OSError as exc:
+            logger.warning("Could not save the thesaurus attachment in %s: %s", path.parent, exc)
+    return attached
+
+
+def _read_attachment(path: Path) -> dict[tuple[str, str], list[str]] | None:
+    """The attachment saved in `path`, or None (absent, or unreadable: logged)."""
+    if not path.is_file():
+        return None
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(rows, list) or not all(
+            isinstance(row, list) and len(row) == 3 and isinstance(row[2], list) for row in rows
+        ):
+            raise ValueError("expected a list of [contract, code, [situations]]")
+        return {(str(cid), str(code)): [str(t) for t in texts] for cid, code, texts in rows}
+    except (OSError, ValueError, TypeError) as exc:
+        logger.warning("Unreadable thesaurus attachment %s (%s): deciding it again", path, exc)
+        return None
+
+
+def _decide_attachment(
+    sources: list[Contract], embedder: Embedder, settings: SearchSettings, root: Path
+) -> dict[tuple[str, str], list[str]]:
+    """`_attach_by_search`'s decision. The search it needs serves this decision only: it is built in a
+    scratch folder, its vectors taken from and given back to the shared vector cache (nothing is embedded
+    twice)."""
+    shared = VectorCache(root / slug(embedder.name) / "vectors.sqlite3", embedder.name, embedder.dimension)
+    needed = [p.text for p in build_passages(sources, enriched=settings.enriched)]
+    needed += outside_requests(sources)[0]
+    concepts = load_thesaurus()
+    attached: dict[tuple[str, str], list[str]] = {}
+    with tempfile.TemporaryDirectory(prefix="cdv-attach-") as scratch:
+        scratch_cache = VectorCache(
+            Path(scratch) / slug(embedder.name) / "vectors.sqlite3", embedder.name, embedder.dimension
+        )
+        if shared.path.is_file():
+            scratch_cache.put_many(shared.get_many(needed))
+        from index.searcher import Searcher  # the placement is decided by a search of the contract itself
+
+        bare = Searcher(sources, embedder, settings, cache_dir=Path(scratch))
+        shared.put_many(scratch_cache.get_many(needed))
+        best = bare.best_in_each_contract([concept.terms for concept in concepts])
+        for concept, firsts in zip(concepts, best, strict=True):
+            stems = frozenset(bare.analyzer.tokens(concept.terms))
+            for i in firsts if stems else ():
+                if len(stems & bare.document_stems[i]) / len(stems) >= ATTACH_COVERAGE:
+                    attached.setdefault(bare.keys[i], []).extend(concept.situations)
+        del bare  # its memory-mapped index lives in the scratch folder
+    return attached
