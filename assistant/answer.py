@@ -91,6 +91,7 @@ class Answer(BaseModel):
     unknown_codes: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
     handled_by: str = ""  # refused: the kind of service that usually handles such a request
+    closest: Hit | None = None  # a request of the field this contract has no objective for: the nearest one
     unrecognised: bool = False  # no word of the question was recognised
     funding_block: str | None = None
     text: str
@@ -149,6 +150,7 @@ def compose_answer(
         unknown_codes=result.unknown_codes,
         notices=tuple(notices),
         handled_by=result.handled_by,
+        closest=citations[0] if result.gap and citations else None,
         unrecognised=result.unrecognised,
         funding_block=funding,
         text="",
@@ -234,6 +236,10 @@ def render_markdown(answer: Answer) -> str:
     if answer.best is None:
         if answer.unrecognised:
             parts.append(t["unrecognised"])
+        elif answer.closest is not None:
+            closest = answer.closest
+            parts.append(t["gap"].format(code=closest.code, title=closest.title, path=_path_line(closest)))
+            parts.append(t["browse"])
         elif not answer.unknown_codes:
             parts.append(t["abstain"])
             if answer.handled_by:
@@ -372,6 +378,10 @@ _TEXT: dict[Lang, dict[str, Any]] = {
         "why": "car",
         "funding": "Le texte « Pour votre dossier » est prêt à copier dans votre demande de subvention.",
         "abstain": "Aucun objectif du contrat de ville ne semble couvrir cette demande.",
+        "gap": (
+            "Ce contrat n'a pas d'objectif dédié à cette demande ; le plus proche : **{code}** — {title}"
+            " ({path}). À vérifier avec le chef de projet politique de la ville avant de le citer."
+        ),
         "axis": "Axe",
         "priority": "Priorité",
         "no_part": "{name} n'existe pas dans le contrat : parcourez-le dans l'onglet « Parcourir ».",
@@ -403,6 +413,10 @@ _TEXT: dict[Lang, dict[str, Any]] = {
         "why": "because of",
         "funding": "The “Pour votre dossier” text is ready to paste into the (French) funding application.",
         "abstain": "No objective of the contract seems to cover this request.",
+        "gap": (
+            "This contract has no objective dedicated to this request; the closest is **{code}** — {title}"
+            " ({path}). Check with the urban-policy project lead before citing it."
+        ),
         "axis": "Axis",
         "priority": "Priority",
         "no_part": "{name} does not exist in the contract: browse it in the “Parcourir” tab.",

@@ -52,3 +52,4 @@ class SearchResult:
     signals: dict[str, float] = field(default_factory=dict)
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, read as) for misspelt words
     handled_by: str = ""  # refused: the kind of service that usually handles the closest generic request
+    gap: bool = False  # refused, but a request of the field: this contract has no objective dedicated to it

@@ -3,13 +3,16 @@ contract's own search finds for them, and the out-of-scope requests every search
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from corpus import Contract, source_only
+import numpy as np
+
+from corpus import Contract, Objective, source_only
 from index.cache import build_lock, content_key, default_cache_dir, slug, write_atomically
 from index.embedders import Embedder
 from index.passages import build_passages
@@ -115,11 +118,39 @@ def _decide_attachment(
 
         bare = Searcher(sources, embedder, settings, cache_dir=Path(scratch))
         shared.put_many(scratch_cache.get_many(needed))
-        best = bare.best_in_each_contract([concept.terms for concept in concepts])
-        for concept, firsts in zip(concepts, best, strict=True):
+        fused = bare.scores_in_each_contract([concept.terms for concept in concepts])
+        bounds = [*bare.contract_bounds(), len(bare.keys)]
+        # the words an objective is named by: its title, its priority's and its axis's (not its measures)
+        named = [frozenset(bare.analyzer.tokens(text)) for text in _headings(sources)]
+        terse = [_terse(o) for c in sources for _, _, o in c.objectives()]
+        for concept, scores in zip(concepts, fused, strict=True):
             stems = frozenset(bare.analyzer.tokens(concept.terms))
-            for i in firsts if stems else ():
-                if len(stems & bare.document_stems[i]) / len(stems) >= ATTACH_COVERAGE:
+            themes = [frozenset(bare.analyzer.tokens(theme)) for theme in concept.theme.split(",")]
+            themes = [theme for theme in themes if theme]
+            for first, stop in itertools.pairwise(bounds):
+                if not stems:
+                    continue
+                # on a terse contract (objectives without measures or description), a kind of action goes
+                # to the best objective whose title, priority or axis names one of its themes: there the
+                # axis says most; where measures speak, they decide (placing by theme over them misled)
+                on_theme = [j for j in range(first, stop) if terse[j] and any(t <= named[j] for t in themes)]
+                i = max(on_theme, key=lambda j: scores[j]) if on_theme else first + int(np.argmax(scores[first:stop]))
+                covered = len(stems & bare.document_stems[i]) / len(stems) >= ATTACH_COVERAGE
+                if on_theme or (covered and not concept.action):
                     attached.setdefault(bare.keys[i], []).extend(concept.situations)
         del bare  # its memory-mapped index lives in the scratch folder
     return attached
+
+
+def _terse(objective: Objective) -> bool:
+    """Whether the objective says nothing beyond its title: no measures, no description."""
+    return not (objective.measures or objective.description)
+
+
+def _headings(contracts: list[Contract]) -> list[str]:
+    """The words each objective is named by (title, sub-items, priority, axis), in the searcher's order."""
+    return [
+        " ".join([objective.title, *(m.text for m in objective.measures), priority.title or "", axis.title])
+        for contract in contracts
+        for axis, priority, objective in contract.objectives()
+    ]

@@ -29,6 +29,7 @@ from index.placement import outside_requests, place_thesaurus
 from index.settings import MAX_QUERY_CHARS, RETRIEVERS, SHORTLIST, Retriever, SearchSettings
 from index.text import Analyzer, find_codes, fold, load_everyday, summary_title
 from index.textside import text_side
+from index.thesaurus import field_situations
 from index.vectors import VectorCache
 
 logger = logging.getLogger(__name__)
@@ -93,12 +94,14 @@ class Searcher:
         self._classifier: ObjectiveClassifier | None = None
         self._outside: np.ndarray | None = None  # vector rows of the topics the contracts do not cover
         self._outside_kinds: list[str] = []
+        self._field: np.ndarray | None = None  # vector rows of the field's situations (the thesaurus's)
         self._sample: tuple[np.ndarray, np.ndarray] | None = None  # see _sample_passages
         if embedder is not None:
             # the out-of-scope topics are embedded with the passages, after them, to be saved with them
             # requests no contrat de ville covers (shipped with the index) and the contract's own, if any
             outside, self._outside_kinds = outside_requests(contracts)
-            texts = [p.text for p in self._passages] + outside
+            field = field_situations() if self.settings.thesaurus else []
+            texts = [p.text for p in self._passages] + outside + field
             # the passages' own text, not just the contract: a change in how passages are built is a change too
             corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
             # one vector per distinct text: a title or a thesaurus situation shared by many contracts is
@@ -106,7 +109,9 @@ class Searcher:
             distinct = list(dict.fromkeys(texts))
             row_of = {text: row for row, text in enumerate(distinct)}
             rows = np.array([row_of[text] for text in texts], dtype=np.int64)
-            self._vector_row, outside_rows = rows[: len(self._passages)], rows[len(self._passages) :]
+            self._vector_row = rows[: len(self._passages)]
+            outside_rows = rows[len(self._passages) : len(self._passages) + len(outside)]
+            self._field = rows[len(self._passages) + len(outside) :] if field else None
             # the passages of each vector row (CSR layout), to spread a shortlisted vector to its passages
             order = np.argsort(self._vector_row, kind="stable")
             self._passages_by_row = order
@@ -186,7 +191,7 @@ class Searcher:
         fixes = [tuple(pairs) for _, pairs in repaired]
         # the title of a funding-application summary names its main action: it counts as much as the rest
         titles = [summary_title(q) if self.settings.summary_title else None for q in read]
-        dense_scores = class_scores = outside_top = moments = None
+        dense_scores = class_scores = outside_top = field_top = moments = None
         closest: list[str] = [""] * len(read)
         if retriever != "lexical":
             assert self._dense is not None and self._classifier is not None and self.embedder is not None
@@ -196,6 +201,8 @@ class Searcher:
                 outside_scores = self._dense.scores_at(vectors[: len(read)], self._outside)
                 outside_top = outside_scores.max(axis=1)
                 closest = [self._outside_kinds[int(j)] for j in outside_scores.argmax(axis=1)]
+            if self._field is not None:
+                field_top = self._dense.scores_at(vectors[: len(read)], self._field).max(axis=1)
             # a summary's title counts as much as its whole text: the mean of the two classifier scores,
             # and (cosines being linear in the question's vector) the cosines of the mean vector
             class_scores = self._classifier.log_proba(vectors, scope.first, scope.stop)
@@ -234,6 +241,15 @@ class Searcher:
                     truncated=truncated,
                     corrections=fixes[i],
                     handled_by=closest[i] if result.abstain and not unrecognised else "",
+                    # refused, yet nearer the field's situations than the requests no contract covers: a
+                    # request of the politique de la ville this contract has no objective for
+                    gap=bool(
+                        result.abstain
+                        and not unrecognised
+                        and field_top is not None
+                        and outside_top is not None
+                        and field_top[i] > outside_top[i]
+                    ),
                 )
             )
         return results
@@ -352,25 +368,39 @@ class Searcher:
         )
         return SearchResult(query, hits, abstain, known, unknown, signals=signals)
 
+    def contract_bounds(self) -> list[int]:
+        """The index of each contract's first objective."""
+        return [int(i) for i in self._layout.contract_starts]
+
     def best_in_each_contract(self, queries: Sequence[str]) -> np.ndarray:
         """For each query, the objective (index) a hybrid search within each contract ranks first, shape
-        (queries, contracts): the scores of `search(query, contract=…)`, computed for every contract at
-        once (one pass per query, where searching each contract in turn costs contracts × queries
-        searches)."""
+        (queries, contracts)."""
+        fused = self.scores_in_each_contract(queries)
+        bounds = [*self._layout.contract_starts.tolist(), len(self._objectives)]
+        best = np.zeros((len(queries), len(self.contracts)), dtype=np.int64)
+        for n, (first, stop) in enumerate(itertools.pairwise(bounds)):
+            best[:, n] = first + np.argmax(fused[:, first:stop], axis=1)
+        return best
+
+    def scores_in_each_contract(self, queries: Sequence[str]) -> np.ndarray:
+        """For each query, the fused score of every objective as `search(query, contract=…)` scores it
+        within its own contract, shape (queries, objectives): computed for every contract at once (one
+        pass per query, where searching each contract in turn costs contracts × queries searches)."""
         assert self._dense is not None and self._classifier is not None and self.embedder is not None
         read = [self._speller.repair(q.strip())[0] if self.settings.spelling else q.strip() for q in queries]
         vectors = np.nan_to_num(self.embedder.encode_queries(read))
         classes = self._classifier.log_proba(vectors)
         bounds = [*self._layout.contract_starts.tolist(), len(self._objectives)]
-        best = np.zeros((len(read), len(self.contracts)), dtype=np.int64)
+        fused = np.zeros((len(read), len(self._objectives)), dtype=np.float64)
         for i, text in enumerate(read):
             cosines = self._dense.scores(vectors[i : i + 1])[0, self._vector_row].astype(np.float64)
             dense = np.maximum.reduceat(cosines, self._layout.segment_starts)
             lexical = self._lexical.scores(text)
-            for n, (first, stop) in enumerate(itertools.pairwise(bounds)):
-                fused = self._fuse(lexical[first:stop], dense[first:stop], classes[i, first:stop], "hybrid")
-                best[i, n] = first + int(np.argmax(fused))
-        return best
+            for first, stop in itertools.pairwise(bounds):
+                fused[i, first:stop] = self._fuse(
+                    lexical[first:stop], dense[first:stop], classes[i, first:stop], "hybrid"
+                )
+        return fused
 
     def _recognises(self, text: str) -> bool:
         """Whether the text holds a word: of the contracts, of the dictionaries, or of the everyday

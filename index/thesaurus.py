@@ -22,12 +22,21 @@ THESAURUS = Path(__file__).resolve().parent / "data" / "thesaurus-fr.yaml"
 OUT_OF_SCOPE = Path(__file__).resolve().parent / "data" / "out-of-scope-fr.yaml"
 
 
+_KEYS = {"terms", "situations", "theme", "action"}
+
+
 @dataclass(frozen=True)
 class Concept:
     """One public-policy concept: the contracts' `terms` for it and the everyday `situations` meaning it."""
 
     terms: str
     situations: tuple[str, ...]
+    # the shared themes of contracts (emploi, santé, cadre de vie…) the concept belongs to: on a terse
+    # contract, a title or its axis's title naming the theme is enough to place the concept
+    theme: str = ""
+    # a kind of action (épicerie solidaire, chantier éducatif…) rather than a situation: a contract with
+    # measures names the actions it funds, so an action goes only to objectives that name nothing but a theme
+    action: bool = False
 
 
 def load_thesaurus(path: Path = THESAURUS) -> list[Concept]:
@@ -45,8 +54,8 @@ def load_thesaurus(path: Path = THESAURUS) -> list[Concept]:
         raise ValueError(f"{path}: expected a list of entries with `terms` and `situations`")
     concepts = []
     for number, entry in enumerate(data):
-        if not isinstance(entry, dict) or set(entry) != {"terms", "situations"}:
-            raise ValueError(f"{path}: entry {number}: expected exactly the keys `terms` and `situations`")
+        if not isinstance(entry, dict) or not {"terms", "situations"} <= set(entry) <= _KEYS:
+            raise ValueError(f"{path}: entry {number}: expected `terms`, `situations`, optionally `theme` and `action`")
         terms, situations = entry["terms"], entry["situations"]
         if not isinstance(terms, str) or not terms.strip():
             raise ValueError(f"{path}: entry {number}: terms: expected a non-empty text")
@@ -54,7 +63,13 @@ def load_thesaurus(path: Path = THESAURUS) -> list[Concept]:
             raise ValueError(f"{path}: entry {number}: situations: expected a list of non-empty texts")
         if not situations:
             raise ValueError(f"{path}: entry {number}: situations: at least one is needed")
-        concepts.append(Concept(terms.strip(), tuple(s.strip() for s in situations)))
+        theme = entry.get("theme", "")
+        if not isinstance(theme, str):
+            raise ValueError(f"{path}: entry {number}: theme: expected a text")
+        action = entry.get("action", False)
+        if not isinstance(action, bool):
+            raise ValueError(f"{path}: entry {number}: action: expected true or false")
+        concepts.append(Concept(terms.strip(), tuple(s.strip() for s in situations), theme.strip(), action))
     return concepts
 
 
@@ -116,3 +131,9 @@ def load_out_of_scope(path: Path = OUT_OF_SCOPE) -> list[tuple[str, str]]:
             raise ValueError(f"{path}: {kind}: expected a list of non-empty texts")
         requests.extend((str(kind), i.strip()) for i in items)
     return requests
+
+
+def field_situations(path: Path = THESAURUS) -> list[str]:
+    """Every situation of the thesaurus: what requests of the politique de la ville sound like, whatever
+    the contract (a refused question nearer these than the out-of-scope requests is of the field)."""
+    return list(dict.fromkeys(s for concept in load_thesaurus(path) for s in concept.situations))

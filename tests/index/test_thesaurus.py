@@ -25,7 +25,9 @@ def test_the_shipped_files_load() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("- terms: x\n", "exactly the keys"),
+        ("- terms: x\n", "expected `terms`, `situations`"),
+        ("- terms: x\n  situations: [a]\n  theme: [a]\n", "theme: expected a text"),
+        ("- terms: x\n  situations: [a]\n  action: oui\n", "action: expected true or false"),
         ("- terms: ''\n  situations: [a]\n", "terms: expected a non-empty text"),
         ("- terms: x\n  situations: []\n", "at least one"),
         ("terms: x\n", "expected a list"),

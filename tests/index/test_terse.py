@@ -1,0 +1,46 @@
+"""A terse contract as most 2024-2030 contracts are published (an axis, then titles): kinds of actions of
+the field reach it through its axes' themes, and a request of the field it has no objective for is said so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.answer import compose_answer
+from corpus import Contract, Metadata, import_table, titles_only
+from index import Searcher, open_searcher
+
+pytestmark = pytest.mark.slow
+LANNION = Path(__file__).resolve().parents[1] / "corpus" / "data" / "lannion-2024-2030-extrait.csv"
+
+
+@pytest.fixture(scope="module")
+def lannion(index_cache: Path) -> Searcher:
+    meta = Metadata(
+        id="lannion-2024-2030",
+        title="Contrat de ville",
+        territory="Lannion",
+        start=2024,
+        end=2030,
+        source="RésO Villes",
+    )
+    contract: Contract = titles_only(import_table(LANNION, meta))
+    return open_searcher([contract], "e5-small", cache_dir=index_cache)
+
+
+def test_a_kind_of_action_goes_where_the_axis_names_its_theme(lannion: Searcher) -> None:
+    """Repairing objects (catalogue: réemploi, theme transition écologique / déchets) lands on the objective
+    of the ecological-transition axis about waste, though no title says "réparer"."""
+    result = lannion.search("atelier pour réparer les vélos", k=3)
+    assert not result.abstain and result.hits[0].code == "1.4"
+
+
+def test_a_request_of_the_field_without_an_objective_is_said_so(lannion: Searcher) -> None:
+    """French classes for mothers: of the field, but no objective of this extract is about it: the answer
+    says so and names the closest; a passport request is still refused as outside the field."""
+    answer = compose_answer("cours de français pour les mamans", [], lannion)
+    assert answer.best is None and answer.closest is not None
+    assert answer.text.startswith("Ce contrat n'a pas d'objectif dédié à cette demande ; le plus proche : **")
+    refused = compose_answer("refaire mon passeport", [], lannion)
+    assert refused.best is None and refused.closest is None and "autre service" in refused.text
