@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from eval.metrics import answered_right
 from eval.questions import DEFAULT_QUESTIONS, SITUATIONS, Split, load_questions
 from eval.tune import both_forms
 from index import DEFAULT_EMBEDDER, confidence
@@ -33,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for question, result in zip(questions, searcher.search_many([q.question for q in questions], k=3), strict=True):
             label = confidence(result)
             counts[label][0] += 1
-            counts[label][1] += bool(result.hits) and result.hits[0].code in question.gold
+            ranked = [hit.code for hit in result.hits]
+            counts[label][1] += answered_right(ranked, question.gold, result.abstain)
         for key, (answers, right) in counts.items():
             name = LABELS.get(key, "refused (no code shown)")
             accuracy = f"{right / answers:.3f}" if answers else "–"

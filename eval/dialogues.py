@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from eval.metrics import answered_right
 from eval.questions import Split, read_split
 
 DIALOGUES = Path(__file__).resolve().parent / "data" / "dialogues.jsonl"
@@ -55,9 +56,7 @@ class TurnOutcome:
     @property
     def right(self) -> bool:
         """The first cited code is a gold one, or the assistant declined a turn nothing covers."""
-        if not self.gold:
-            return self.abstained
-        return not self.abstained and bool(self.cited) and self.cited[0] in self.gold
+        return answered_right(self.cited, self.gold, self.abstained)
 
 
 def load_dialogues(path: Path = DIALOGUES, split: Split = "all") -> list[Dialogue]:

@@ -6,6 +6,14 @@ import math
 from collections.abc import Sequence
 
 
+def answered_right(ranked: Sequence[str], gold: Sequence[str], abstained: bool) -> bool:
+    """The one definition of a right answer: for a request the contract covers, an answer (not a refusal)
+    whose first objective is a gold one; for a request it does not cover, a refusal."""
+    if not gold:
+        return abstained
+    return not abstained and bool(ranked) and ranked[0] in gold
+
+
 def hit_at_k(ranked: Sequence[str], gold: Sequence[str], k: int) -> float:
     """1 if any gold code is in the first k results, else 0."""
     return float(any(code in gold for code in ranked[:k]))

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from eval.metrics import abstention_scores, hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
+from eval.metrics import abstention_scores, answered_right, mrr_at_k, ndcg_at_k, recall_at_k
 from eval.questions import Question
 from index import Retriever, Searcher
 
@@ -75,7 +75,8 @@ def summarise(outcomes: Sequence[QuestionOutcome]) -> dict[str, float]:
     scoped = [o for o in outcomes if o.gold]
     metrics: dict[str, float] = {"n": float(len(outcomes)), "n_in_scope": float(len(scoped))}
     if scoped:
-        metrics["hit@1"] = _mean(hit_at_k(o.ranked, o.gold, 1) for o in scoped)
+        # a refused question is never right, whatever its closest objective
+        metrics["hit@1"] = _mean(float(answered_right(o.ranked, o.gold, o.abstained)) for o in scoped)
         metrics["recall@3"] = _mean(recall_at_k(o.ranked, o.gold, 3) for o in scoped)
         metrics["recall@5"] = _mean(recall_at_k(o.ranked, o.gold, 5) for o in scoped)
         metrics["mrr@10"] = _mean(mrr_at_k(o.ranked, o.gold, 10) for o in scoped)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus import Contract, load_contracts, source_only
+from corpus import Contract, load_contracts, source_only, titles_only
 from index import DEFAULT_EMBEDDER, Searcher, open_searcher
 
 
@@ -32,3 +32,9 @@ def default_searcher(caph: Contract, index_cache: Path) -> Searcher:
 def source_only_searcher(caph: Contract, index_cache: Path) -> Searcher:
     """The default searcher over the contract stripped of its editorial fields (as a new contract is)."""
     return open_searcher([source_only(caph)], DEFAULT_EMBEDDER, cache_dir=index_cache)
+
+
+@pytest.fixture(scope="session")
+def titles_only_searcher(caph: Contract, index_cache: Path) -> Searcher:
+    """The default searcher over the contract as most 2024-2030 contracts are published: titles only."""
+    return open_searcher([titles_only(caph)], DEFAULT_EMBEDDER, cache_dir=index_cache)

@@ -65,3 +65,14 @@ def test_cross_check_with_ir_measures() -> None:
     assert ours["mrr@10"] == pytest.approx(ref[ir_measures.RR @ 10])
     assert ours["ndcg@10"] == pytest.approx(ref[ir_measures.nDCG @ 10])
     assert ours["recall@3"] == pytest.approx(ref[ir_measures.R @ 3])
+
+
+def test_a_refused_question_is_never_right() -> None:
+    """One definition of a right answer: refused in scope is wrong even when the closest objective is gold;
+    refused out of scope is right."""
+    from eval.metrics import answered_right
+
+    assert answered_right(["5.1.3"], ["5.1.3"], abstained=False)
+    assert not answered_right(["5.1.3"], ["5.1.3"], abstained=True)
+    assert not answered_right([], ["5.1.3"], abstained=False)
+    assert answered_right(["5.1.3"], [], abstained=True) and not answered_right(["5.1.3"], [], abstained=False)
