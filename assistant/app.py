@@ -153,9 +153,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         with gr.Tab("Parcourir"):
             with gr.Row():
                 words = gr.Textbox(label="Filtrer par mots", elem_id="browse-words", max_length=MAX_FILTER_CHARS)
-                axis_choice = gr.Dropdown(
-                    [ALL_AXES, *axis_labels(searcher.contracts)], value=ALL_AXES, label="Axe"
-                )
+                axis_choice = gr.Dropdown([ALL_AXES, *axis_labels(searcher.contracts)], value=ALL_AXES, label="Axe")
             tree = gr.HTML(value=browse_html(searcher.contracts, "", None), elem_id="tree")
         with gr.Tab("Recherche"):
             raw_question = gr.Textbox(
@@ -177,9 +175,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             earlier = [m["content"] for m in history if m["role"] == "user" and m["content"]]
             within = contract_id if contract_id in ids else ids[0]
             answer = within_budget(
-                lambda: compose_answer(
-                    message, [unescape_markdown(q) for q in earlier], searcher, contract_id=within
-                ),
+                lambda: compose_answer(message, [unescape_markdown(q) for q in earlier], searcher, contract_id=within),
                 ANSWER_BUDGET_SECONDS,
             )
             # the chat renders Markdown: escape the user's text so that markup in it shows as typed
@@ -335,9 +331,7 @@ def normalise_history(history: list[Any] | None) -> list[dict[str, str]]:
 
 def user_questions(history: list[Any] | None) -> list[str]:
     """The user's earlier questions, oldest first (as typed: the display escaping is undone)."""
-    return [
-        unescape_markdown(m["content"]) for m in normalise_history(history) if m["role"] == "user" and m["content"]
-    ]
+    return [unescape_markdown(m["content"]) for m in normalise_history(history) if m["role"] == "user" and m["content"]]
 
 
 def within_budget(work: Callable[[], T], seconds: float) -> T | None:

@@ -10,6 +10,7 @@ import re
 import sqlite3
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -58,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="cdv",
         description="Assistant du contrat de ville : trouver l'objectif opérationnel qui couvre une action.",
         epilog=(
-            "exemples :\n  cdv chat\n  cdv ask \"les jeunes qui sèchent les cours\"\n"
+            'exemples :\n  cdv chat\n  cdv ask "les jeunes qui sèchent les cours"\n'
             "  cdv classify appel.csv --column résumé"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -79,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     from assistant.commands import register
 
     register(commands, _contracts_option)
+    for plugin in entry_points(group="cdv.commands"):  # `cdv eval`, from the evaluation package
+        plugin.load()(commands, _contracts_option)
     _in_french(parser)
     return parser
 

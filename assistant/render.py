@@ -27,6 +27,7 @@ def unescape_markdown(text: str) -> str:
     """The inverse of `escape_markdown` (the history comes back escaped)."""
     return _ESCAPED.sub(r"\1", text)
 
+
 def sources_html(answer: Answer, contracts: list[Contract]) -> str:
     """One card per cited objective: code, path, and its measures with the matching ones highlighted."""
     citations = ([answer.best] if answer.best else []) + list(answer.others)
@@ -134,6 +135,7 @@ def _objective(contracts: list[Contract], contract_id: str, code: str) -> Any:
             found = contract.find(code)
             return found[2] if found else None
     return None
+
 
 def empty_ranking() -> str:
     """The Recherche tab before a question."""

@@ -40,3 +40,17 @@ def test_a_usage_error_is_in_french(capsys: pytest.CaptureFixture[str]) -> None:
         main(["classify", "appel.csv"])
     assert stopped.value.code == 2
     assert "erreur : il manque : --column" in capsys.readouterr().err
+
+
+def test_the_assistant_never_imports_the_evaluation() -> None:
+    """The page, the answers and the command line load without the `eval` package; `cdv eval` comes from
+    the `cdv.commands` entry point only when the parser is built."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, assistant.app, assistant.answer, assistant.commands, assistant.classify, assistant.feedback\n"
+        "print(sorted(m for m in sys.modules if m == 'eval' or m.startswith('eval.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -59,7 +59,7 @@ def test_cli_eval_on_another_question_file(
     report = tmp_path / "report.json"
     assert main(["eval", "--queries", str(path), "--retriever", "lexical", "--report", str(report)]) == 0
     out = capsys.readouterr().out
-    assert "forms shipped; splits all" in out and "| shipped · all · lexical | 2 |" in out
+    assert "formes shipped ; parties all" in out and "| shipped · all · lexical | 2 |" in out
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["configurations"][0]["metrics"]["hit@1"] == 1.0
     arguments = ["eval", "--queries", str(path), "--retriever", "lexical", "--form", "titles-only,source-only"]

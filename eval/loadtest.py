@@ -1,6 +1,6 @@
 """Load script (not a test): many concurrent clients ask questions through the app's API on 127.0.0.1.
 
-Run: `.venv/bin/python -m assistant.loadtest [--clients 20] [--questions 25] [--hostile 4] [--url URL]`.
+Run: `.venv/bin/python -m eval.loadtest [--clients 20] [--questions 25] [--hostile 4] [--url URL]`.
 Without --url it starts its own server on a free loopback port. Prints errors, latency and throughput of
 the ordinary questions; with --hostile N, N more clients send, for as long as the ordinary ones run,
 2,000-letter words, 100 KB texts, 10 MB request bodies and Markdown payloads, and their outcomes are
