@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from index import (
     lead,
 )
 from index import confidence as index_confidence
+from index.thesaurus import Concept, load_thesaurus
 
 Lang = Literal["fr", "en"]
 
@@ -157,17 +159,6 @@ _FILLERS = {
     "their",
     "especially",
 }
-# Words that steer a follow-up towards a theme ("plutôt côté santé") and the words axis titles use for
-# it: the axis is looked up in the contract's own titles, so any contract's numbering works.
-THEMES: tuple[tuple[str, ...], ...] = (
-    ("sante", "soin", "soins", "medical", "health"),
-    ("emploi", "insertion", "travail", "employment", "jobs", "economi"),
-    ("logement", "habitat", "urbain", "housing", "cadre de vie", "renouvellement"),
-    ("ecole", "scolaire", "education", "school", "apprentissage", "reussite educative"),
-    ("delinquance", "securite", "tranquillite", "victime", "victimes", "crime"),
-    ("citoyennete", "discrimination", "discriminations", "citizenship", "vie sociale", "lien social"),
-    ("service public", "services publics", "public services", "action publique"),
-)
 
 
 class Answer(BaseModel):
@@ -388,7 +379,7 @@ def _with_context(
         if len(content) > _SHORT or not _narrows(content):
             # a whole question, or a short one naming a subject of its own ("punaises de lit"): no gluing
             return question, None, alone
-    axis = _steered_axis(folded, searcher.contracts, contract_id)
+    axis = _steered_axis(question, searcher, contract_id)
     topic = _topic(history)
     # the search reads MAX_QUERY_CHARS at most: the new question must fit whole
     earlier = " ".join(topic)[: max(0, MAX_QUERY_CHARS - len(question) - 1)]
@@ -401,17 +392,41 @@ def _narrows(content: Sequence[str]) -> bool:
     return bool(content) and all(w in _FILLERS or w.startswith(_WHO_AND_WHERE) for w in content)
 
 
-def _steered_axis(folded: str, contracts: Sequence[Contract], contract_id: str | None) -> int | None:
-    """The axis a follow-up names by its theme ("plutôt côté santé"), found in the axes' own titles."""
-    theme = next((words for words in THEMES if any(w in folded for w in words)), None)
-    if theme is None:
-        return None
-    for contract in contracts:
-        if contract_id is None or contract.id == contract_id:
-            for axis in contract.axes:
-                if any(w in fold(axis.title) for w in theme):
-                    return axis.number
+def _steered_axis(question: str, searcher: Searcher, contract_id: str | None) -> int | None:
+    """The axis a follow-up names by its theme ("plutôt côté santé", "more on the housing side"): the one
+    axis whose title (or its priorities' titles) holds most of the follow-up's words, compared as whole
+    stems, everyday and English words read as the contract's (so "besoin" never means "soin"); when none
+    does, the same with the terms of the thesaurus concepts the words belong to ("école": scolaire).
+    None when no axis or several do."""
+    words = set(searcher.analyzer.query_tokens(question))
+    axes = [
+        (axis.number, set(searcher.analyzer.tokens(" ".join([axis.title, *(p.title or "" for p in axis.priorities)]))))
+        for contract in searcher.contracts
+        if contract_id is None or contract.id == contract_id
+        for axis in contract.axes
+    ]
+    for stems in (words, _concept_terms(words, searcher)):
+        found = {number: len(stems & titles) for number, titles in axes if stems & titles}
+        best = max(found.values(), default=0)
+        leaders = [number for number, shared in found.items() if shared == best]
+        if leaders:
+            return leaders[0] if len(leaders) == 1 else None
     return None
+
+
+@functools.cache
+def _thesaurus() -> tuple[Concept, ...]:
+    return tuple(load_thesaurus())
+
+
+def _concept_terms(words: set[str], searcher: Searcher) -> set[str]:
+    """The stems of the terms of every thesaurus concept whose terms or situations hold one of the words."""
+    found: set[str] = set()
+    for concept in _thesaurus():
+        terms = set(searcher.analyzer.tokens(concept.terms))
+        if words & (terms | set(searcher.analyzer.tokens(" ".join(concept.situations)))):
+            found |= terms
+    return found
 
 
 def _topic(history: Sequence[str]) -> list[str]:

@@ -243,3 +243,33 @@ def test_thanks_and_look_ups_do_not_become_the_topic(default_searcher: Searcher)
     answer = compose_answer("et pour les collégiens ?", history, default_searcher)
     assert "merci" not in answer.query and "axe 6" not in answer.query
     assert answer.query.startswith("les jeunes qui sèchent les cours")
+
+
+def test_a_follow_up_steers_by_whole_words_of_the_axis_titles() -> None:
+    """The theme of a follow-up is looked up in the contract's own axis and priority titles, on whole
+    stems: "besoin" is no "soin", "travailleurs" no "travail" unless a title says it; "école" reaches the
+    school axis through the thesaurus's terms; a contract with other axes steers by its own titles."""
+    from assistant.answer import _steered_axis
+    from corpus import Contract, load_contracts
+    from index import Searcher
+
+    searcher = Searcher(load_contracts())
+    assert _steered_axis("plutôt côté santé", searcher, None) == 3
+    assert _steered_axis("more on the housing side", searcher, None) == 4
+    assert _steered_axis("plutot cote ecole", searcher, None) == 5
+    assert _steered_axis("un besoin urgent", searcher, None) is None
+    other = Contract.model_validate(
+        {
+            "id": "autre",
+            "title": "Contrat",
+            "territory": "T",
+            "period": {"start": 2024, "end": 2030},
+            "source": "s",
+            "levels": {"priority": None, "objective": "objectif"},
+            "axes": [
+                {"number": 1, "title": "Emploi", "objectives": [{"code": "1.1", "title": "Favoriser l'insertion"}]},
+                {"number": 2, "title": "Santé et bien-être", "objectives": [{"code": "2.1", "title": "Soins"}]},
+            ],
+        }
+    )
+    assert _steered_axis("plutôt côté santé", Searcher([other]), None) == 2
