@@ -1,4 +1,4 @@
-"""The retrieval levers of this round (issue 11), one row each, as shipped and source-only, dev and held-out.
+"""Retrieval levers, one row each, as shipped and source-only, dev and held-out.
 
 Run: `.venv/bin/python -m eval.levers` (several minutes). Every configuration gets its own abstention
 margin, fitted on dev at the same false-refusal budget (`eval.tune.CHOSEN_BUDGET`), so the rows compare
@@ -20,7 +20,7 @@ START: dict[str, object] = {"thesaurus": False, "dense_weight": 0.1, "classifier
 
 # (label, embedder, settings)
 LEVERS: list[tuple[str, str, dict[str, object]]] = [
-    ("start of the round: USE, dense 0.1, classifier 0.3", USE_NAME, START),
+    ("baseline: USE, dense 0.1, classifier 0.3", USE_NAME, START),
     ("+ thesaurus situations attached to objectives", USE_NAME, {**START, "thesaurus": True}),
     ("+ dense 0.3, classifier 0.3", USE_NAME, {}),
     ("+ e5-small instead of USE (final)", "e5-small", {}),

@@ -301,20 +301,21 @@ class Searcher:
 
     def _check(self, queries: Sequence[str], k: int, retriever: str, axis: int | None, contract: str | None) -> None:
         if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
+            raise ValueError(f"k doit valoir au moins 1 (reçu {k})")
         if retriever not in RETRIEVERS:
-            raise ValueError(f"Unknown retriever {retriever!r}: choose one of {', '.join(RETRIEVERS)}")
+            raise ValueError(f"méthode inconnue {retriever!r} : choisir parmi {', '.join(RETRIEVERS)}")
         if retriever != "lexical" and self._dense is None:
-            raise ValueError(f"The {retriever} retriever needs an embedder: none was loaded")
+            raise ValueError(f"la méthode {retriever} a besoin d'un modèle de plongement : aucun n'est chargé")
         for query in queries:
             if not query.strip():
-                raise ValueError("Empty question: type a few words about the action or the public concerned")
+                raise ValueError("question vide : écrivez quelques mots sur l'action ou le public concerné")
         axes = {o.axis_number for o in self._objectives}
         if axis is not None and axis not in axes:
-            raise ValueError(f"Unknown axis {axis}: the contracts have axes {', '.join(map(str, sorted(axes)))}")
+            known = ", ".join(map(str, sorted(axes)))
+            raise ValueError(f"axe inconnu {axis} : les contrats chargés ont les axes {known}")
         ids = [c.id for c in self.contracts]
         if contract is not None and contract not in ids:
-            raise ValueError(f"Unknown contract {contract!r}: loaded contracts are {', '.join(ids)}")
+            raise ValueError(f"contrat inconnu {contract!r} : contrats chargés {', '.join(ids)}")
 
     def _search_one(
         self,

@@ -44,8 +44,8 @@ def test_default_abstains_out_of_scope(default_searcher: Searcher, question: str
 
 @pytest.mark.slow
 def test_repair_the_road_is_refused(default_searcher: Searcher) -> None:
-    """The issue's own example of an uncovered request (answered with 6.1.1 by the rule of the second
-    round, whose stems matched 'réparation' pénale): refused by the margin to the generic requests."""
+    """A request for road works is refused by the margin to the generic requests, though its stems meet
+    'réparation' pénale."""
     assert default_searcher.search("réparer la chaussée de ma rue").abstain
 
 

@@ -89,21 +89,21 @@ def test_axis_filter(searcher: Searcher) -> None:
 def test_contract_filter_and_bad_filters(searcher: Searcher) -> None:
     """Unknown axis, contract, retriever, k or an empty question fail with a message naming the value."""
     assert searcher.search("emploi", contract="caph-2015-2023").hits
-    with pytest.raises(ValueError, match="Unknown axis 9"):
+    with pytest.raises(ValueError, match="axe inconnu 9"):
         searcher.search("emploi", axis=9)
-    with pytest.raises(ValueError, match="Unknown contract 'nope'"):
+    with pytest.raises(ValueError, match="contrat inconnu 'nope'"):
         searcher.search("emploi", contract="nope")
-    with pytest.raises(ValueError, match="Unknown retriever 'magic'"):
+    with pytest.raises(ValueError, match="méthode inconnue 'magic'"):
         searcher.search("emploi", retriever="magic")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="k must be at least 1"):
+    with pytest.raises(ValueError, match="k doit valoir au moins 1"):
         searcher.search("emploi", k=0)
-    with pytest.raises(ValueError, match="Empty question"):
+    with pytest.raises(ValueError, match="question vide"):
         searcher.search("   ")
 
 
 def test_lexical_only_searcher_refuses_dense(plain: Searcher) -> None:
     """Without an embedder the dense retriever is refused with a clear message."""
-    with pytest.raises(ValueError, match="needs an embedder"):
+    with pytest.raises(ValueError, match="a besoin d'un modèle"):
         plain.search("emploi", retriever="dense")
 
 
