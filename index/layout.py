@@ -48,6 +48,7 @@ class Layout:
     """
 
     def __init__(self, contracts: list[Contract], passages: list[Passage]) -> None:
+        self.passages = passages
         self.objectives = _objectives(contracts)
         self.keys = [(o.contract.id, o.code) for o in self.objectives]
         self.axis_of = np.array([o.axis_number for o in self.objectives])

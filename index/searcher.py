@@ -5,7 +5,6 @@ layout (`index.layout`), the text side (`index.textside`), the dense index (`ind
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 from collections.abc import Sequence
@@ -15,22 +14,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from corpus import Contract, contract_hash
+from corpus import Contract
 from index.abstention import ABSTAIN_RULE, ABSTAIN_RULE_DEFAULT, AbstainRule
-from index.cache import default_cache_dir, slug
-from index.classifier import ObjectiveClassifier, load_or_fit
-from index.dense import DenseIndex, load_or_build
+from index.cache import default_cache_dir
+from index.denseside import DenseSide
 from index.embedders import Embedder
 from index.fusion import ranks, reciprocal_rank_fusion, weighted_fusion
 from index.hits import Hit, MatchedMeasure, SearchResult
 from index.layout import Layout, Scope
 from index.passages import Passage, build_passages
-from index.placement import outside_requests, place_thesaurus
-from index.settings import MAX_QUERY_CHARS, RETRIEVERS, SHORTLIST, Retriever, SearchSettings
+from index.placement import place_thesaurus
+from index.settings import MAX_QUERY_CHARS, RETRIEVERS, Retriever, SearchSettings
 from index.text import Analyzer, find_codes, fold, load_everyday, summary_title
 from index.textside import text_side
-from index.thesaurus import field_situations
-from index.vectors import VectorCache
 
 logger = logging.getLogger(__name__)
 
@@ -90,56 +86,10 @@ class Searcher:
         self._passages = passages
         self.keys = self._layout.keys
         self.document_stems = self._text.document_stems
-        self._dense: DenseIndex | None = None
-        self._classifier: ObjectiveClassifier | None = None
-        self._outside: np.ndarray | None = None  # vector rows of the topics the contracts do not cover
-        self._outside_kinds: list[str] = []
-        self._field: np.ndarray | None = None  # vector rows of the field's situations (the thesaurus's)
-        self._sample: tuple[np.ndarray, np.ndarray] | None = None  # see _sample_passages
-        if embedder is not None:
-            # the out-of-scope topics are embedded with the passages, after them, to be saved with them
-            # requests no contrat de ville covers (shipped with the index) and the contract's own, if any
-            outside, self._outside_kinds = outside_requests(contracts)
-            field = field_situations() if self.settings.thesaurus else []
-            texts = [p.text for p in self._passages] + outside + field
-            # the passages' own text, not just the contract: a change in how passages are built is a change too
-            corpus_id = f"{contract_hash(contracts)}-{_text_hash(texts)}"
-            # one vector per distinct text: a title or a thesaurus situation shared by many contracts is
-            # stored once (fewer vectors, and no clumps of identical points in an HNSW graph)
-            distinct = list(dict.fromkeys(texts))
-            row_of = {text: row for row, text in enumerate(distinct)}
-            rows = np.array([row_of[text] for text in texts], dtype=np.int64)
-            self._vector_row = rows[: len(self._passages)]
-            outside_rows = rows[len(self._passages) : len(self._passages) + len(outside)]
-            self._field = rows[len(self._passages) + len(outside) :] if field else None
-            # the passages of each vector row (CSR layout), to spread a shortlisted vector to its passages
-            order = np.argsort(self._vector_row, kind="stable")
-            self._passages_by_row = order
-            self._row_bounds = np.searchsorted(self._vector_row[order], np.arange(len(distinct) + 1))
-            # one folder per embedder and corpus, so that switching contracts back and forth rebuilds nothing;
-            # passage vectors are shared by all of an embedder's corpora, so an edit re-embeds only what changed
-            embedder_dir = (cache_dir or default_cache_dir()) / slug(embedder.name)
-            folder = embedder_dir / hashlib.sha256(corpus_id.encode()).hexdigest()[:16]
-            vector_cache = VectorCache(embedder_dir / "vectors.sqlite3", embedder.name, embedder.dimension)
-            self._dense = load_or_build(folder, distinct, embedder, corpus_id, rebuild=rebuild, cache=vector_cache)
-            # the classifier learns each objective from the contract's own text (titles, measures, and any
-            # editorial additions), not from the attached thesaurus situations: concepts give some objectives
-            # twenty situations and others none, and a classifier fitted on them leaned towards the former
-            # (dev, source-only: Hit@1 on the questions whose objective holds no situation 0.41 → 0.55, on
-            # all questions 0.802 → 0.827)
-            learned = np.array([p.kind != "situation" for p in self._passages], dtype=bool)
-            self._classifier = load_or_fit(
-                folder,
-                f"{corpus_id}-contract-text",
-                self._dense.vectors,
-                self._layout.passage_owner[learned],
-                len(self._objectives),
-                self._layout.contract_starts,
-                rows=self._vector_row[learned],
-            )
-            self._outside = outside_rows if outside else None
-            # some models load their weights on first use: pay that now, not on the first question
-            embedder.encode_queries(["warm-up"])
+        self._side = DenseSide(contracts, self._layout, embedder, self.settings, cache_dir, rebuild)
+        self._dense, self._classifier = self._side.dense, self._side.classifier
+        self._vector_row = self._side.vector_row
+        self._outside, self._outside_kinds, self._field = self._side.outside, self._side.outside_kinds, self._side.field
 
     @property
     def passages(self) -> list[Passage]:
@@ -214,7 +164,7 @@ class Searcher:
                     class_scores[i] = (class_scores[i] + class_scores[row]) / 2
                     row += 1
             vectors, class_scores = vectors[: len(read)], class_scores[: len(read)]
-            dense_scores, moments = self._passage_scores(vectors, scope)
+            dense_scores, moments = self._side.passage_scores(vectors, scope)
         results = []
         for i, query in enumerate(read):
             passage_scores = dense_scores[i] if dense_scores is not None else None
@@ -253,49 +203,6 @@ class Searcher:
                 )
             )
         return results
-
-    def _passage_scores(self, vectors: np.ndarray, scope: Scope) -> tuple[np.ndarray, np.ndarray | None]:
-        """Cosine of each query vector with each passage of the scope, shape (queries, passages), and,
-        when those are partly estimated, the (mean, spread) of the objectives' exact scores per query.
-
-        Exact within one contract, or over a flat index. Across all contracts of an approximate (HNSW)
-        index, the graph shortlists the nearest vectors and their passages get their cosine; every other
-        passage gets what an objective typically scores, estimated on a fixed sample of objectives, which
-        also gives the mean and spread the fusion needs to z-score the objectives as exact search would.
-        """
-        assert self._dense is not None
-        rows = self._vector_row[scope.first_passage : scope.passage_stop]
-        if scope is not self._layout.whole or not self._dense.approximate:
-            if 2 * len(rows) < self._dense.manifest.passages:
-                return self._dense.scores_at(vectors, rows), None
-            return self._dense.scores(vectors)[:, rows], None
-        similarities, found = self._dense.search(vectors, min(SHORTLIST, self._dense.manifest.passages))
-        # a fixed sample of objectives scored exactly: their best passage's cosine
-        sample = self._sample_passages()
-        sampled = np.maximum.reduceat(self._dense.scores_at(vectors, sample[0]), sample[1], axis=1)
-        typical = np.median(sampled, axis=1)
-        moments = np.stack([sampled.mean(axis=1), sampled.std(axis=1)], axis=1)
-        scores = np.empty((len(vectors), len(rows)), dtype=np.float32)
-        for q in range(len(vectors)):
-            valid = found[q] >= 0
-            ids, near = found[q][valid], similarities[q][valid]
-            scores[q] = min(float(typical[q]), float(near.min())) if len(near) else float(typical[q])
-            # every passage of each shortlisted vector (CSR gather)
-            starts, counts = self._row_bounds[ids], self._row_bounds[ids + 1] - self._row_bounds[ids]
-            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-            scores[q, self._passages_by_row[np.repeat(starts, counts) + offsets]] = np.repeat(near, counts)
-        return scores, moments
-
-    def _sample_passages(self, size: int = 200) -> tuple[np.ndarray, np.ndarray]:
-        """The vector rows of the passages of a fixed random sample of objectives, and where each
-        objective's passages start among them (for reduceat)."""
-        if self._sample is None:
-            chosen = np.sort(np.random.default_rng(0).permutation(len(self._objectives))[:size])
-            ends = np.append(self._layout.segment_starts[1:], len(self._passages))
-            members = [np.arange(self._layout.segment_starts[o], ends[o]) for o in chosen]
-            starts = np.cumsum([0] + [len(m) for m in members[:-1]])
-            self._sample = (self._vector_row[np.concatenate(members)], starts)
-        return self._sample
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -511,10 +418,6 @@ def _is_code_only(query: str) -> bool:
         word in {"objectif", "objectifs", "code", "codes", "objective", "et", "and", "ou"} or word.isdigit()
         for word in rest.split()
     )
-
-
-def _text_hash(texts: list[str]) -> str:
-    return hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:12]
 
 
 def open_searcher(

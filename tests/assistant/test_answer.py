@@ -249,15 +249,15 @@ def test_a_follow_up_steers_by_whole_words_of_the_axis_titles() -> None:
     """The theme of a follow-up is looked up in the contract's own axis and priority titles, on whole
     stems: "besoin" is no "soin", "travailleurs" no "travail" unless a title says it; "école" reaches the
     school axis through the thesaurus's terms; a contract with other axes steers by its own titles."""
-    from assistant.answer import _steered_axis
+    from assistant.conversation import steered_axis
     from corpus import Contract, load_contracts
     from index import Searcher
 
     searcher = Searcher(load_contracts())
-    assert _steered_axis("plutôt côté santé", searcher, None) == 3
-    assert _steered_axis("more on the housing side", searcher, None) == 4
-    assert _steered_axis("plutot cote ecole", searcher, None) == 5
-    assert _steered_axis("un besoin urgent", searcher, None) is None
+    assert steered_axis("plutôt côté santé", searcher, None) == 3
+    assert steered_axis("more on the housing side", searcher, None) == 4
+    assert steered_axis("plutot cote ecole", searcher, None) == 5
+    assert steered_axis("un besoin urgent", searcher, None) is None
     other = Contract.model_validate(
         {
             "id": "autre",
@@ -272,4 +272,4 @@ def test_a_follow_up_steers_by_whole_words_of_the_axis_titles() -> None:
             ],
         }
     )
-    assert _steered_axis("plutôt côté santé", Searcher([other]), None) == 2
+    assert steered_axis("plutôt côté santé", Searcher([other]), None) == 2
