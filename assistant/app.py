@@ -16,7 +16,7 @@ import gradio as gr
 
 from assistant.answer import compose_answer
 from assistant.feedback import FeedbackStore
-from assistant.limits import BodySizeLimit, cut
+from assistant.limits import BodySizeLimit, ClosedRoutes, cut
 from assistant.render import (
     ALL_AXES,
     axis_labels,
@@ -284,7 +284,11 @@ def _launch(app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None, bl
     from starlette.middleware import Middleware
 
     app.launch(
-        app_kwargs={"middleware": [Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)]},
+        app_kwargs={
+            "middleware": [Middleware(ClosedRoutes), Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
+            "openapi_url": None,
+        },
+        enable_monitoring=False,
         footer_links=[],  # Gradio's footer is in English and points to tools users do not need
         server_name=settings.host,
         server_port=settings.port,

@@ -68,7 +68,13 @@ def classify_file(searcher: Searcher, path: Path, column: str, out: Path, *, con
         classified += 1
     # Excel in French offices opens `;`-separated Windows-1252 files directly: keep the input's dialect
     with out.open("w", encoding=encoding, errors="replace", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[*header, *ADDED_COLUMNS], delimiter=delimiter)
+        writer = csv.DictWriter(handle, fieldnames=[inert(h) for h in (*header, *ADDED_COLUMNS)], delimiter=delimiter)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({inert(k): inert(v) for k, v in row.items()} for row in rows)
     return classified
+
+
+def inert(cell: str) -> str:
+    """A cell a spreadsheet will show as text: one that starts like a formula (`=`, `+`, `-`, `@`, a tab or
+    a carriage return) gets a leading apostrophe, as spreadsheets themselves mark text."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

@@ -179,7 +179,7 @@ def _run_index_build(args: argparse.Namespace) -> int:
 
 def _run_search(args: argparse.Namespace) -> int:
     if (args.question is None) == (args.queries is None):
-        raise ValueError("Give either a question or --queries FILE.jsonl")
+        raise ValueError("donnez soit une question, soit --queries FICHIER.jsonl")
     if args.k < 1:
         raise ValueError(f"--k must be at least 1, got {args.k}")
     embedder = None if args.retriever == "lexical" else args.embedder
@@ -202,14 +202,14 @@ def _run_batch(searcher: Searcher, path: Path, options: dict[str, Any]) -> int:
     for number, item in _read_batch(path):
         if isinstance(item, str):
             failures += 1
-            print(f"{path}:{number}: skipped: {item}", file=sys.stderr)
+            print(f"{path}:{number}: ligne ignorée : {item}", file=sys.stderr)
             continue
         query_id, question = item
         try:
             result = searcher.search(question, **options)
         except ValueError as exc:
             failures += 1
-            print(f"{path}:{number}: skipped: {exc}", file=sys.stderr)
+            print(f"{path}:{number}: ligne ignorée : {exc}", file=sys.stderr)
             continue
         print(_json_line({"id": query_id, **result_json(result)}))
     return 1 if failures else 0
@@ -218,7 +218,12 @@ def _run_batch(searcher: Searcher, path: Path, options: dict[str, Any]) -> int:
 def _json_line(payload: dict[str, Any]) -> str:
     """One JSON line that any output encoding can take: a lone surrogate (`"\\ud800"` in the input) is
     written as its JSON escape instead of failing the whole batch."""
-    return json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace").decode("utf-8")
+    text = json.dumps(payload, ensure_ascii=False, allow_nan=False)  # strict JSON only
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} n'est pas du JSON strict")
 
 
 def _read_batch(path: Path) -> Iterator[tuple[int, tuple[Any, str] | str]]:
@@ -227,14 +232,20 @@ def _read_batch(path: Path) -> Iterator[tuple[int, tuple[Any, str] | str]]:
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
+                item = json.loads(line, parse_constant=_no_constant)
             except json.JSONDecodeError as exc:
-                yield number, f"invalid JSON ({exc.msg})"
+                yield number, f"JSON invalide ({exc.msg})"
+                continue
+            except RecursionError:
+                yield number, "JSON trop profondément imbriqué"
+                continue
+            except ValueError as exc:  # NaN, Infinity, a number of thousands of digits
+                yield number, f"JSON refusé ({exc})"
                 continue
             if not isinstance(item, dict) or "id" not in item or "question" not in item:
-                yield number, "each line needs an object with 'id' and 'question'"
+                yield number, "chaque ligne doit être un objet avec 'id' et 'question'"
             elif not isinstance(item["question"], str) or not item["question"].strip():
-                yield number, "'question' must be a non-empty string"
+                yield number, "'question' doit être un texte non vide"
             else:
                 # a lone surrogate cannot be encoded for the embedder: read it as the replacement character
                 question = item["question"].encode("utf-8", "replace").decode("utf-8")

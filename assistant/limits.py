@@ -86,3 +86,48 @@ async def _refuse(send: Any, max_bytes: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+# routes of the page library the page never uses: uploads, fetching a URL through the server, monitoring,
+# API schema, profiling, run history, code editing (prefixes, after an optional "/gradio_api")
+CLOSED_PREFIXES = (
+    "/upload",
+    "/monitoring",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+    "/proxy=",
+    "/profiling",
+    "/run-history",
+    "/vibe-",
+    "/undo-vibe-edit",
+    "/dev/",
+    "/process_recording",
+)
+
+
+class ClosedRoutes:
+    """ASGI middleware answering 404 to every route the page does not need, before the page library sees
+    the request: nothing is uploaded, and no URL is resolved or fetched on a client's behalf (`/file=` only
+    serves local files the library allows)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope.get("type") == "http" and closed(str(scope.get("path", ""))):
+            body = b'{"error": "Introuvable."}'
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 404, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def closed(path: str) -> bool:
+    """Whether a request path is one of the closed routes (a `/file=` naming a URL included)."""
+    path = path.removeprefix("/gradio_api")
+    if path.startswith("/file="):
+        target = path.removeprefix("/file=").lstrip("/").lower()
+        return "://" in path or target.startswith(("http:", "https:", "ftp:", "file:")) or path.startswith("/file=//")
+    return path.startswith(CLOSED_PREFIXES)

@@ -80,7 +80,8 @@ def build_lock(folder: Path) -> Iterator[None]:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one step (a temporary file beside it, synced, then renamed)."""
+    """Replace `path` with `data` in one step: a temporary file beside it, synced, renamed, and the folder
+    synced (a power cut leaves the old file or the new one, never an empty one)."""
     handle, staging = tempfile.mkstemp(prefix=STAGING, dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -88,6 +89,11 @@ def write_atomically(path: Path, data: bytes) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(staging, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
     finally:
         if os.path.exists(staging):
             os.unlink(staging)

@@ -10,15 +10,17 @@ contracts, not with its square, and adding a contract does not change another's 
 
 from __future__ import annotations
 
+import io
 import logging
 import os
-import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+
+from index.cache import write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -155,21 +157,16 @@ def load_or_fit(
                     logger.info("The saved objective classifier is stale: fitting it again")
         except _Stale:
             logger.info("The saved objective classifier is stale: fitting it again")
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:  # empty, cut, damaged
             logger.warning("The saved objective classifier is unreadable (%s): fitting it again", exc)
     classifier = fit_classifier(vectors, owners, n_objectives, starts=starts, rows=rows)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, staging = tempfile.mkstemp(prefix=".classifier-", suffix=".npz", dir=folder)
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(
-                stream,
-                key=np.array(full_key),
-                weights=classifier.weights,
-                bias=classifier.bias,
-                starts=classifier.starts,
-            )
-        os.replace(staging, path)
+        buffer = io.BytesIO()
+        np.savez(
+            buffer, key=np.array(full_key), weights=classifier.weights, bias=classifier.bias, starts=classifier.starts
+        )
+        write_atomically(path, buffer.getvalue())
     except OSError as exc:  # a read-only cache still answers, it just refits next time
         logger.warning("Could not save the objective classifier in %s: %s", folder, exc)
     return classifier

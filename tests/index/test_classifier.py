@@ -84,3 +84,17 @@ def test_contract_starts_are_checked() -> None:
         ObjectiveClassifier(np.zeros((4, 2)), np.zeros(4), np.array([1, 3]))
     with pytest.raises(ValueError, match="go past"):
         ObjectiveClassifier(np.zeros((4, 2)), np.zeros(4), np.array([0, 4]))
+
+
+@pytest.mark.parametrize("damage", [b"", b"PK\x03\x04"], ids=["empty", "cut"])
+def test_an_empty_or_cut_classifier_file_is_refitted(
+    tmp_path: Path, damage: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A zero-byte file (a power cut between create and write) or a cut one is refitted with one log line,
+    never a crash at start; the new file replaces it whole."""
+    vectors, owners = np.eye(3, 4, dtype=np.float32), np.arange(3)
+    (tmp_path / "classifier.npz").write_bytes(damage)
+    with caplog.at_level(logging.WARNING, logger="index.classifier"):
+        classifier = load_or_fit(tmp_path, "corpus", vectors, owners, 3, np.array([0]))
+    assert "unreadable" in caplog.text and classifier.weights.shape == (3, 4)
+    assert (tmp_path / "classifier.npz").stat().st_size > 100
