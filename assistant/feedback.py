@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sqlite3
 import time
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index import find_codes
+from index.cache import check_private
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +71,10 @@ class FeedbackStore:
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: no feedback database yet (it is created by the chat page)")
             return  # nothing is created, checked or moved aside: reading must not change the file
+        check_private(path.parent)
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # votes and comments are read by no other local user
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         try:
             self._initialise()
         except FeedbackBusyError:

@@ -72,9 +72,29 @@ def _csv_rows(path: Path) -> list[list[str]]:
         raise ContractError([f"{path}: fichier CSV illisible : {exc}"]) from exc
 
 
+def _check_archive(path: Path, kind: str) -> None:
+    """Refuse a spreadsheet archive that would unpack to more than MAX_BYTES (a zip bomb), before any of it
+    is read.
+
+    Raises:
+        ContractError: not an archive, or too large once unpacked.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ContractError([f"{path}: fichier {kind} illisible : {exc}"]) from exc
+    if unpacked > MAX_BYTES:
+        raise ContractError(
+            [f"{path}: ce fichier {kind} se décompresse en {unpacked // 1_000_000} Mo (plus de"
+             f" {MAX_BYTES // 1_000_000} Mo) : ce n'est pas un tableau d'objectifs"]
+        )  # fmt: skip
+
+
 def _xlsx_rows(path: Path) -> list[list[str]]:
     from openpyxl import load_workbook  # only needed for spreadsheets
 
+    _check_archive(path, "XLSX")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file; each is a clear "unreadable"
@@ -92,6 +112,7 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
 def _ods_rows(path: Path) -> list[list[str]]:
     """The first table of an OpenDocument spreadsheet. Repeated empty cells and rows (LibreOffice writes a
     million of them) are never expanded: only the ones before a non-empty cell or row count."""
+    _check_archive(path, "ODS")
     try:
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("content.xml")

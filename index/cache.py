@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -32,6 +33,29 @@ def default_cache_dir() -> Path:
         return _CHECKOUT / ".cdv"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base).expanduser() / "cdv"
+
+
+def check_private(folder: Path) -> None:
+    """Refuse a cache or data folder that other local users can write to: whatever they plant there would
+    be read by the service. A missing folder is fine (it is created with the user's umask).
+
+    Raises:
+        PermissionError: the folder, or the one above it that holds it, is writable by group or others
+            (without the sticky bit); the message names the fix.
+    """
+    for path in (folder, folder.parent):
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            continue
+        if mode & (stat.S_IWGRP | stat.S_IWOTH) and not mode & stat.S_ISVTX:
+            raise PermissionError(
+                f"{path} est modifiable par d'autres utilisateurs : un fichier qu'ils y déposeraient serait lu"
+                f" par l'assistant. Corrigez avec « chmod go-w {path} », ou choisissez un dossier à vous avec"
+                " CDV_CACHE_DIR."
+            )
+        if path == folder and path.exists():
+            return  # an existing folder that is private is enough: its parent cannot swap its contents
 
 
 def content_key(*parts: str | bytes, files: Iterable[Path] = (), libraries: Iterable[str] = ()) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from corpus import Contract
 from index.abstention import ABSTAIN_RULE, ABSTAIN_RULE_DEFAULT, AbstainRule
-from index.cache import default_cache_dir
+from index.cache import check_private, default_cache_dir
 from index.denseside import DenseSide
 from index.embedders import Embedder
 from index.fusion import ranks, reciprocal_rank_fusion, weighted_fusion
@@ -73,6 +73,8 @@ class Searcher:
         self.analyzer = Analyzer(acronyms, load_everyday() if self.settings.everyday else None)
         # saved beside the dense index when there is one (a lexical-only searcher writes nothing)
         text_cache = (cache_dir or default_cache_dir()) if embedder is not None else None
+        if text_cache is not None:
+            check_private(text_cache)
         placed = None
         if embedder is not None and self.settings.thesaurus:
             placed = place_thesaurus(contracts, embedder, self.settings, cache_dir)

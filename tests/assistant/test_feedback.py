@@ -181,3 +181,15 @@ def test_an_older_database_gets_the_typed_column(tmp_path: Path) -> None:
         ("ancienne", None, None),
         ("nouvelle", "nouvelle", "caph-2015-2023"),
     ]
+
+
+def test_the_database_is_private_and_its_folder_checked(tmp_path: Path) -> None:
+    """The feedback file is created readable by its owner only (votes and comments are personal data);
+    a folder others can write to is refused."""
+    store = FeedbackStore(tmp_path / "avis" / "feedback.sqlite3")
+    assert (store.path.stat().st_mode & 0o777) == 0o600
+    open_folder = tmp_path / "ouvert"
+    open_folder.mkdir()
+    open_folder.chmod(0o777)
+    with pytest.raises(PermissionError, match="modifiable par d'autres utilisateurs"):
+        FeedbackStore(open_folder / "feedback.sqlite3")

@@ -255,3 +255,14 @@ def test_cli_check_prints_the_tree_it_understood(capsys: pytest.CaptureFixture[s
     assert "niveaux pilier → enjeu → objectif → action ; 1 axes, 3 objectifs, 6 mesures" in out
     assert main(["contract", "check", str(SHARED / "lannion-2024-2030-extrait.csv"), "--levels", "a,b,c,d,e"]) == 2
     assert "niveaux: 5 noms donnés" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path, suffix: str) -> None:
+    """A spreadsheet whose archive unpacks to far more than any table (here 60 MB of one repeated byte,
+    a few KB packed) is refused from its directory alone, before anything is unpacked."""
+    path = tmp_path / f"bombe{suffix}"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("content.xml" if suffix == ".ods" else "xl/worksheets/sheet1.xml", b"<" * 60_000_000)
+    with pytest.raises(ContractError, match="se décompresse en 60 Mo"):
+        import_contract(path, META)

@@ -86,7 +86,7 @@ def test_broken_yaml_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("id: [unclosed\n", encoding="utf-8")
     problems = _problems(path)
-    assert problems[0].startswith(f"{path}: not a readable YAML/JSON file")
+    assert problems[0].startswith(f"{path}: fichier YAML/JSON illisible")
 
 
 def test_folder_with_several_contracts(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_duplicate_contract_ids_in_a_folder(tmp_path: Path) -> None:
     _write(tmp_path, data, "b.yaml")
     with pytest.raises(ContractError) as info:
         load_contracts(tmp_path)
-    assert "duplicate contract id 'caph-2015-2023'" in str(info.value)
+    assert "identifiant de contrat en double 'caph-2015-2023'" in str(info.value)
     assert "a.yaml" in str(info.value)
 
 
@@ -114,3 +114,11 @@ def test_missing_path(tmp_path: Path) -> None:
     """A path that does not exist raises FileNotFoundError naming it."""
     with pytest.raises(FileNotFoundError, match="nowhere"):
         load_contracts(tmp_path / "nowhere")
+
+
+def test_a_repeated_key_is_refused(tmp_path: Path) -> None:
+    """YAML keeps the last of two equal keys silently; a contract file repeating one is refused, with its line."""
+    path = tmp_path / "double.yaml"
+    path.write_text("id: a\ntitle: x\nid: b\n", encoding="utf-8")
+    with pytest.raises(ContractError, match="clé en double : 'id'"):
+        load_contract(path)

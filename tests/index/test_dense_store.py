@@ -281,3 +281,19 @@ def test_a_corrupt_vector_cache_costs_only_time(
     assert "unreadable" in caplog.text
     assert embedder.embedded > 1000
     assert searcher.search("chantier d'insertion", k=1).hits
+
+
+def test_a_cache_folder_others_can_write_to_is_refused(tmp_path: Path) -> None:
+    """A cache folder writable by group or others (without the sticky bit) is refused at start, with the
+    fix in French: another local user could plant a file there that the service would read."""
+    from corpus import load_contracts
+    from index import Searcher
+    from tests.fakes import FakeEmbedder
+
+    shared = tmp_path / "partagé"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(PermissionError, match="chmod go-w"):
+        Searcher(load_contracts(), FakeEmbedder(), cache_dir=shared)
+    shared.chmod(0o700)
+    assert Searcher(load_contracts(), FakeEmbedder(), cache_dir=shared).search("illettrisme").hits
