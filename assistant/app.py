@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import os
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -225,7 +225,11 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     contract=str(state.get("contract") or "") or None,
                 )
             except (ValueError, KeyError, TypeError) as exc:
-                return f"Avis non enregistré : {html.escape(str(exc))}"
+                # shown as typed: a "code" such as ![](http://…) is never drawn nor fetched
+                return f"Avis non enregistré : {escape_markdown(str(exc))}"
+            except (sqlite3.Error, OSError) as exc:  # a read-only or full disk: the answer still came
+                logger.error("Feedback not stored in %s: %s", store.path, exc)
+                return "Avis non enregistré : la base des avis n'est pas accessible en écriture sur le serveur."
             return "Merci, votre avis est enregistré."
 
         send.click(save_feedback, [rating, correct, comment, last], [status], api_name="feedback")

@@ -192,7 +192,7 @@ class FeedbackStore:
             if not _is_busy(exc):
                 raise
             raise FeedbackBusyError(
-                f"La base des avis {self.path} est occupée ({exc}) : avis non enregistré, réessayez dans un instant."
+                "La base des avis est occupée : avis non enregistré, réessayez dans un instant."
             ) from exc
         finally:
             db.close()

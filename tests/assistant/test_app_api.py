@@ -10,6 +10,7 @@ import pytest
 
 from assistant.app import normalise_history, user_questions
 from assistant.feedback import FeedbackStore
+from assistant.render import unescape_markdown
 
 pytestmark = pytest.mark.slow
 
@@ -55,9 +56,12 @@ def test_a_correction_to_a_code_the_contract_lacks_is_refused(server: tuple[str,
     client = _client(server[0])
     client.predict("aide aux devoirs", [], api_name="/respond")
     before = len(FeedbackStore(server[1]).all())
-    status = html.unescape(client.predict("👎 Non", "9.9.9", "", api_name="/feedback"))
+    status = unescape_markdown(html.unescape(client.predict("👎 Non", "9.9.9", "", api_name="/feedback")))
     assert "non enregistré" in status.lower() and "9.9.9 n'existe pas" in status
     assert len(FeedbackStore(server[1]).all()) == before
+    # a "code" made of Markdown is shown as typed: never an image the browser would fetch, nor maths
+    raw = client.predict("👎 Non", "![](http://h/x.png)$$x$$", "", api_name="/feedback")
+    assert "\\!\\[\\]\\(http" in raw and "\\$\\$x" in raw and "![](" not in raw
 
 
 def test_browse_and_rank(server: tuple[str, Path]) -> None:
