@@ -83,6 +83,10 @@ def compose_answer(
     if contract_id is None and len(searcher.contracts) > 1 and result.hits:
         # several contracts and none chosen: answer within the one that fits best, never a mix
         result = searcher.search(query, k=4, axis=axis, contract=result.hits[0].contract_id)
+    if query != stripped:
+        # the answer leans on earlier questions: say which, so the user can ask again on its own
+        earlier = query[: max(0, len(query) - len(stripped))].strip()
+        notices.append(_WITH_CONTEXT[lang].format(earlier=earlier))
     if result.corrections:
         read_as = ", ".join(f"« {typed} » → « {fixed} »" for typed, fixed in result.corrections)
         notices.append(_READ_AS[lang].format(words=read_as))
@@ -204,7 +208,9 @@ def plain_text(markdown: str) -> str:
     """An answer's Markdown as plain text for a terminal: no bold or italic marks, escapes undone."""
     text = re.sub(r"\*\*(.+?)\*\*", r"\1", markdown)
     text = re.sub(r"(?<!\w)_\((.+?)\)_(?!\w)", r"(\1)", text)
-    return text
+    # in a terminal the contract is browsed with a command, not a tab
+    text = text.replace("dans l'onglet « Parcourir »", "avec la commande « cdv corpus »")
+    return text.replace("in the “Parcourir” tab", "with the command “cdv corpus”")
 
 
 def _contract(contracts: Sequence[Contract], result: SearchResult) -> Contract | None:
@@ -238,6 +244,10 @@ _EMPTY: dict[Lang, str] = {
 _READ_AS: dict[Lang, str] = {
     "fr": "Lu comme : {words}.",
     "en": "Read as: {words}.",
+}
+_WITH_CONTEXT: dict[Lang, str] = {
+    "fr": "Compris avec votre question précédente : « {earlier} ». Pour une question indépendante, posez-la en entier.",
+    "en": "Read with your earlier question: “{earlier}”. For a question on its own, ask it in full.",
 }
 _TRUNCATED: dict[Lang, str] = {
     "fr": "Votre texte est très long : seuls les {n} premiers caractères ont été utilisés.",

@@ -7,10 +7,13 @@ import io
 from pathlib import Path
 
 from corpus import decode_csv
-from index import MAX_QUERY_CHARS, Searcher
+from index import MAX_QUERY_CHARS, Searcher, confidence
 
 MAX_CELL_CHARS = 1_000_000
-ADDED_COLUMNS = ("code_suggere", "titre_objectif", "axe", "score", "autres_codes", "hors_contrat", "remarque")
+ADDED_COLUMNS = (
+    "code_suggere", "titre_objectif", "axe", "certitude", "score", "autres_codes", "hors_contrat", "remarque",
+)  # fmt: skip
+_LABELS = {"high": "sûr", "medium": "assez sûr", "low": "peu sûr", "none": ""}
 
 
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
@@ -53,16 +56,22 @@ def classify_file(searcher: Searcher, path: Path, column: str, out: Path, *, con
             row.update(dict.fromkeys(ADDED_COLUMNS, ""))
             continue
         result = searcher.search(text, k=3, contract=contract)
-        best = result.hits[0] if result.hits else None
+        best = None if result.abstain or not result.hits else result.hits[0]
+        remarks = [f"texte tronqué à {MAX_QUERY_CHARS} caractères"] if result.truncated else []
+        if result.gap and result.hits:
+            remarks.append(f"pas d'objectif dédié dans ce contrat ; le plus proche : {result.hits[0].code}")
+        elif result.abstain and result.handled_by:
+            remarks.append(f"relève plutôt de : {result.handled_by}")
         row.update(
             {
-                "code_suggere": "" if result.abstain or best is None else best.code,
-                "titre_objectif": "" if result.abstain or best is None else best.title,
+                "code_suggere": "" if best is None else best.code,
+                "titre_objectif": "" if best is None else best.title,
                 "axe": "" if best is None else best.where(),
+                "certitude": _LABELS[confidence(result)],
                 "score": "" if best is None else f"{best.score:.3f}",
-                "autres_codes": " ".join(h.code for h in result.hits[1:]),
+                "autres_codes": " ".join(h.code for h in result.hits[1:]) if best else "",
                 "hors_contrat": "oui" if result.abstain else "non",
-                "remarque": f"texte tronqué à {MAX_QUERY_CHARS} caractères" if result.truncated else "",
+                "remarque": " ; ".join(remarks),
             }
         )
         classified += 1

@@ -88,6 +88,7 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     classify.add_argument("--column", required=True, help="nom de la colonne qui contient le texte du projet")
     classify.add_argument("--contract", help="identifiant du contrat où chercher, quand plusieurs sont chargés")
     classify.add_argument("--out", type=Path, help="fichier produit (par défaut : FICHIER-classe.csv)")
+    classify.add_argument("--force", action="store_true", help="remplacer le fichier produit s'il existe déjà")
     classify.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=_EMBEDDER_HELP)
     classify.set_defaults(run=_run_classify)
 
@@ -321,8 +322,10 @@ def _run_classify(args: argparse.Namespace) -> int:
     from assistant.classify import classify_file
 
     if not args.file.is_file():
-        raise FileNotFoundError(f"{args.file}: no such CSV file")
+        raise FileNotFoundError(f"{args.file}: fichier CSV introuvable")
     out = args.out or args.file.with_name(f"{args.file.stem}-classe.csv")
+    if out.exists() and not args.force:
+        raise ValueError(f"{out} existe déjà : ajoutez --force pour le remplacer, ou choisissez --out")
     searcher = open_searcher(load_contracts(args.contracts), args.embedder)
     count = classify_file(searcher, args.file, args.column, out, contract=args.contract)
     print(f"{count} lignes classées, écrites dans {out}")

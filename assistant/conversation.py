@@ -240,8 +240,8 @@ def _concept_terms(words: set[str], searcher: Searcher) -> set[str]:
 def _topic(history: Sequence[str]) -> list[str]:
     """The conversation's current topic: the last question that was not a follow-up, and those since."""
     chain: list[str] = []
-    # greetings, thanks and look-ups of a part of the contract were no question: they are no topic either
-    asked = [q for q in history if not small_talk(q) and part_asked(q) is None]
+    # greetings, thanks and look-ups of a code or a part of the contract were no question: no topic either
+    asked = [q for q in history if not small_talk(q) and part_asked(q) is None and not find_codes(q)]
     for earlier in reversed(asked[-(_FOLLOW_UPS + 1) :]):
         chain.insert(0, earlier.strip())
         folded = fold(earlier)

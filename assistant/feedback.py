@@ -121,12 +121,16 @@ class FeedbackStore:
             raise ValueError("l'avis doit porter sur une question")
         code = None
         if correct_code and correct_code.strip():
-            codes = find_codes(correct_code)
+            codes = find_codes(correct_code, dict.fromkeys(known_codes or ()))
             if not codes:
-                raise ValueError(f"« {correct_code[:50]} » n'est pas un code d'objectif (forme attendue : 5.1.3)")
+                raise ValueError(
+                    f"« {correct_code[:50]} » n'est pas un code d'objectif de ce contrat (par exemple 5.1.3, 2.3, II.C)"
+                )
             code = codes[0]
             if known_codes is not None and code not in known_codes:
                 raise ValueError(f"le code {code} n'existe pas dans le contrat (vérifiez le numéro, ex. 5.1.3)")
+            if cited_codes and code == cited_codes[0]:  # a "correction" to the cited code teaches nothing
+                raise ValueError(f"{code} est l'objectif déjà cité : donnez celui qui vous semble juste, ou rien")
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO feedback (created_at, question, cited_codes, rating, comment, correct_code, typed,"

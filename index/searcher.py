@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -238,7 +239,7 @@ class Searcher:
     ) -> SearchResult:
         first, stop = scope.first, scope.stop
         allowed = None if axis is None else self._layout.axis_of[first:stop] == axis
-        named = find_codes(query)
+        named = find_codes(query, self._layout.with_code)
         with_code = self._layout.with_code
         known = tuple(dict.fromkeys(c for c in named if any(first <= i < stop for i in with_code.get(c, ()))))
         unknown = tuple(dict.fromkeys(c for c in named if c not in known))
@@ -411,10 +412,12 @@ class Searcher:
         return tuple(replace(measures[numbers[m]], score=round(float(per_measure[m]), 4)) for m in keep)
 
 
+_ANY_CODE_OR_THREE = re.compile(r"[0-9a-z]{1,8}(?:\s?[.\-]\s?[0-9a-z]{1,8})+")
+
+
 def _is_code_only(query: str) -> bool:
-    rest = fold(query)
-    for code in find_codes(query):
-        rest = rest.replace(code, " ")
+    """Whether the query is only codes, with at most the word "objectif" or "code" around them."""
+    rest = _ANY_CODE_OR_THREE.sub(" ", fold(query))
     rest = "".join(ch if ch.isalnum() else " " for ch in rest)
     return all(
         word in {"objectif", "objectifs", "code", "codes", "objective", "et", "and", "ou"} or word.isdigit()

@@ -11,6 +11,8 @@ import Stemmer
 import yaml
 
 _CODE = re.compile(r"(?<![\d.])([1-9]\d?)\s?[.\-]\s?([1-9]\d?)\s?[.\-]\s?([1-9]\d?)(?![\d])")
+# a code with at least two parts, as sources write them (`2.3`, `II.C`, `OS2-OO3`)
+_ANY_CODE = re.compile(r"(?<![\w.])[0-9A-Za-z]{1,8}(?:\s?[.\-]\s?[0-9A-Za-z]{1,8}){1,4}(?![\w])")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+\.[0-9]+)?")
 _ELISION = re.compile(r"\b(?:l|d|qu|j|n|s|c|m|t|jusqu|lorsqu|puisqu)'")
 
@@ -85,9 +87,23 @@ def summary_title(text: str) -> str | None:
     return title if content else None
 
 
-def find_codes(text: str) -> list[str]:
-    """Objective codes written in a text (`5.1.3`, `5-1-3`, `5. 1. 3`), normalised to dotted form."""
-    return [".".join(match) for match in _CODE.findall(text)]
+def find_codes(text: str, known: Mapping[str, object] | None = None) -> list[str]:
+    """Objective codes written in a text, in order: three-part codes (`5.1.3`, `5-1-3`, `5. 1. 3`) in dotted
+    form, and, given the codes of the loaded contracts (`known`), any of them as written by their source
+    (`2.3`, `II.C`, `C.1.2`; case, dashes and spaces aside)."""
+    found = [(m.start(), ".".join(m.groups())) for m in _CODE.finditer(text)]
+    if known:
+        by_shape = {code_key(code): code for code in known}
+        for match in _ANY_CODE.finditer(text):
+            code = by_shape.get(code_key(match.group()))
+            if code is not None and all(code != c for _, c in found):
+                found.append((match.start(), code))
+    return [code for _, code in sorted(found)]
+
+
+def code_key(code: str) -> str:
+    """A code reduced to what identifies it: upper case, dots for dashes, no spaces (`ii - c` → `II.C`)."""
+    return re.sub(r"\s*[.\-]\s*", ".", code.strip().upper()).rstrip(".")
 
 
 def words(text: str) -> list[str]:

@@ -98,3 +98,22 @@ def test_cells_that_read_as_formulas_are_written_as_text(tmp_path: Path, lexical
     rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines(), delimiter=";"))
     assert [row["porteur"] for row in rows] == [f"'{cell}" for cell in hostile]
     assert all(row["code_suggere"] == "2.1.1" for row in rows)
+
+
+@pytest.mark.slow
+def test_the_output_says_how_sure_and_why_a_row_is_refused(tmp_path: Path, default_searcher: Searcher) -> None:
+    """Each row gets a confidence label; a refused row has no objective, no axis, and says which kind of
+    service usually handles it; an existing output file is kept unless --force."""
+    from assistant.cli import main
+
+    path = tmp_path / "appel.csv"
+    path.write_text("résumé\nChantier d'insertion espaces verts\nrenouveler mon passeport\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    classify_file(default_searcher, path, "résumé", out)
+    first, refused = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines(), delimiter=","))
+    assert first["code_suggere"] == "2.1.1" and first["certitude"] in {"sûr", "assez sûr", "peu sûr"}
+    assert refused["hors_contrat"] == "oui" and refused["code_suggere"] == refused["axe"] == ""
+    assert refused["autres_codes"] == "" and refused["remarque"].startswith("relève plutôt de : ")
+    arguments = ["classify", str(path), "--column", "résumé", "--out", str(out)]
+    assert main(arguments) == 2
+    assert out.read_text(encoding="utf-8").count("\n") == 3  # untouched

@@ -193,3 +193,13 @@ def test_the_database_is_private_and_its_folder_checked(tmp_path: Path) -> None:
     open_folder.chmod(0o777)
     with pytest.raises(PermissionError, match="modifiable par d'autres utilisateurs"):
         FeedbackStore(open_folder / "feedback.sqlite3")
+
+
+def test_a_correction_names_another_objective_of_the_contract(tmp_path: Path) -> None:
+    """A correction equal to the cited objective is refused; a contract's own code shapes (`2.3`, `II.C`)
+    are accepted, in any case."""
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    with pytest.raises(ValueError, match=r"5\.1\.3 est l'objectif déjà cité"):
+        store.add("sécher les cours", ["5.1.3", "5.1.2"], -1, correct_code="5.1.3", known_codes={"5.1.3", "5.1.2"})
+    store.add("tranquillité", ["I.A"], -1, correct_code="ii.c", known_codes={"I.A", "II.C"})
+    assert store.all()[-1].correct_code == "II.C"
