@@ -43,10 +43,10 @@ def test_feedback_reaches_sqlite(server: tuple[str, Path]) -> None:
     """A thumbs-down with a corrected code and a comment is stored with the question and cited codes."""
     client = _client(server[0])
     client.predict("aide aux devoirs", [], api_name="/respond")
-    status = client.predict("👎 Non", "5.2.2", "<script>alert(1)</script>", api_name="/feedback")
-    assert "enregistré" in status
+    status = client.predict("👎 Non", "5.1.3", "<script>alert(1)</script>", api_name="/feedback")
+    assert status.startswith("Merci")
     last = FeedbackStore(server[1]).all()[-1]
-    assert (last.question, last.rating, last.correct_code) == ("aide aux devoirs", -1, "5.2.2")
+    assert (last.question, last.rating, last.correct_code) == ("aide aux devoirs", -1, "5.1.3")
     assert last.comment == "<script>alert(1)</script>" and last.cited_codes
     assert last.typed == "aide aux devoirs" and last.contract == "caph-2015-2023"
 

@@ -59,7 +59,7 @@ def test_cli_classify(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkey
     assert "1 lignes classées" in capsys.readouterr().out
     row = next(csv.DictReader((tmp_path / "appel-classe.csv").open(encoding="utf-8"), delimiter=";"))
     assert row["code_suggere"] == "5.2.2"
-    assert main(["classify", str(path), "--column", "nope"]) == 2
+    assert main(["classify", str(path), "--column", "nope", "--force"]) == 2
     assert "pas de colonne 'nope'" in capsys.readouterr().err
 
 
