@@ -20,12 +20,13 @@ from index.abstention import ABSTAIN_RULE, ABSTAIN_RULE_DEFAULT, AbstainRule
 from index.cache import check_private, default_cache_dir
 from index.denseside import DenseSide
 from index.embedders import Embedder
-from index.fusion import ranks, reciprocal_rank_fusion, weighted_fusion
+from index.fusion import ranks
 from index.hits import Hit, MatchedMeasure, SearchResult
 from index.layout import Layout, Scope
 from index.passages import Passage, build_passages
 from index.placement import place_thesaurus
 from index.settings import MAX_QUERY_CHARS, RETRIEVERS, Retriever, SearchSettings
+from index.signals import fuse
 from index.text import Analyzer, find_codes, fold, load_everyday, summary_title
 from index.textside import text_side
 
@@ -249,7 +250,8 @@ class Searcher:
         passage_scores, class_scores, outside_top, vector, moments = embedded
         lexical = self._lexical.scores(lexical_text)[first:stop]
         dense = self._aggregate(passage_scores, scope) if passage_scores is not None else None
-        fused = self._fuse(lexical, dense, class_scores, retriever, moments)
+        signals_scores = {"lexical": lexical, "dense": dense, "classifier": class_scores}
+        fused = fuse(signals_scores, self.settings, retriever, {"dense": moments})
 
         signals = {
             "lexical_top": float(lexical.max()),
@@ -308,9 +310,12 @@ class Searcher:
             dense = np.maximum.reduceat(cosines, self._layout.segment_starts)
             lexical = self._lexical.scores(text)
             for first, stop in itertools.pairwise(bounds):
-                fused[i, first:stop] = self._fuse(
-                    lexical[first:stop], dense[first:stop], classes[i, first:stop], "hybrid"
-                )
+                scores = {
+                    "lexical": lexical[first:stop],
+                    "dense": dense[first:stop],
+                    "classifier": classes[i, first:stop],
+                }
+                fused[i, first:stop] = fuse(scores, self.settings, "hybrid")
         return fused
 
     def _recognises(self, text: str) -> bool:
@@ -332,27 +337,6 @@ class Searcher:
         """Each objective's score: that of its closest passage."""
         starts = self._layout.segment_starts[scope.first : scope.stop] - scope.first_passage
         return np.maximum.reduceat(passage_scores.astype(np.float64), starts)
-
-    def _fuse(
-        self,
-        lexical: np.ndarray,
-        dense: np.ndarray | None,
-        classes: np.ndarray | None,
-        retriever: Retriever,
-        dense_moments: tuple[float, float] | None = None,
-    ) -> np.ndarray:
-        if retriever == "lexical" or dense is None or classes is None:
-            return lexical.astype(np.float64)
-        settings = self.settings
-        lists, weights = [lexical, dense, classes], [1.0 - settings.dense_weight - settings.classifier_weight]
-        weights += [settings.dense_weight, settings.classifier_weight]
-        if retriever == "dense":
-            lists, weights = lists[1:], weights[1:]
-        kept = [(scores, w) for scores, w in zip(lists, weights, strict=True) if w > 0] or [(dense, 1.0)]
-        if settings.fusion == "rrf":
-            return reciprocal_rank_fusion([scores for scores, _ in kept], k=settings.rrf_k)
-        moments = [dense_moments if scores is dense else None for scores, _ in kept]
-        return weighted_fusion([scores for scores, _ in kept], [w for _, w in kept], moments)
 
     def _abstains(self, signals: dict[str, float], retriever: Retriever) -> bool:
         if retriever == "lexical":

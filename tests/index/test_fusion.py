@@ -31,3 +31,24 @@ def test_ranks_and_reciprocal_rank_fusion() -> None:
     assert list(ranks(np.array([0.2, 0.9, 0.5]))) == [3, 1, 2]
     fused = reciprocal_rank_fusion([np.array([0.2, 0.9, 0.5]), np.array([0.1, 0.8, 0.9])], k=1)
     assert int(np.argmax(fused)) == 1
+
+
+def test_the_signals_table_decides_what_each_retriever_fuses() -> None:
+    """Lexical alone for the lexical retriever (or without embeddings), the embedded signals for the dense
+    one, all three by weight for the hybrid: ranks follow the weights the settings give."""
+    import numpy as np
+
+    from index.settings import SearchSettings
+    from index.signals import SIGNALS, fuse
+
+    scores = {
+        "lexical": np.array([3.0, 1.0, 0.0]),
+        "dense": np.array([0.0, 1.0, 3.0]),
+        "classifier": np.array([0.0, 3.0, 1.0]),
+    }
+    settings = SearchSettings(dense_weight=0.3, classifier_weight=0.3)
+    assert [s.name for s in SIGNALS] == ["lexical", "dense", "classifier"]
+    assert np.argmax(fuse(scores, settings, "lexical")) == 0
+    assert np.argmax(fuse({**scores, "dense": None}, settings, "hybrid")) == 0  # no embedder: lexical alone
+    assert np.argmax(fuse(scores, SearchSettings(dense_weight=1.0, classifier_weight=0.0), "dense")) == 2
+    assert np.argmax(fuse(scores, SearchSettings(dense_weight=0.0, classifier_weight=1.0), "hybrid")) == 1
