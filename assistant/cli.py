@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cdv: {exc}", file=sys.stderr)
         return 2
     except sqlite3.Error as exc:
-        print(f"cdv: base de données illisible / unreadable database: {exc}", file=sys.stderr)
+        print(f"cdv: base de données illisible : {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -358,7 +358,7 @@ def _run_feedback_export(args: argparse.Namespace) -> int:
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
-        print(f"{len(rows)} corrected questions written to {args.out}")
+        print(f"{len(rows)} questions corrigées écrites dans {args.out}")
     else:
         sys.stdout.write(text)
     return 0
