@@ -26,16 +26,19 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
     # the csv module refuses cells over 131,072 characters by default; allow long project texts, and
     # say which line is at fault past that
     csv.field_size_limit(MAX_CELL_CHARS)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = list(reader.fieldnames or [])
         if not header:
-            raise ValueError(f"{path}: empty file, expected a header line")
+            raise ValueError(f"{path}: fichier vide, une ligne d'en-tête est attendue")
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        if repeated:  # the second column of a name would silently overwrite the first
+            raise ValueError(f"{path}: ligne 1: colonne en double : {', '.join(repeated)} (renommez-la)")
         rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
     except csv.Error as exc:
         raise ValueError(
-            f"{path}: line {reader.line_num}: {exc} (a cell may hold at most {MAX_CELL_CHARS:,} characters; "
-            "check for an unclosed quote)"
+            f"{path}: ligne {reader.line_num}: {exc} (une cellule contient au plus {MAX_CELL_CHARS:,} caractères ;"
+            " un guillemet ouvert n'est-il pas refermé ?)"
         ) from exc
     return header, rows, delimiter, encoding
 

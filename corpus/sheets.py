@@ -48,6 +48,15 @@ def decode_csv(path: Path) -> tuple[str, str, str]:
         ValueError: the bytes are neither.
     """
     raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:200].count(b"\x00") > 10:
+        # Excel's "Unicode text" is UTF-16: read as Windows-1252 it would be one letter in two
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: fichier UTF-16 illisible ({exc})") from exc
+        first = text.split("\n", 1)[0]
+        delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ("\t" if "\t" in first else ",")
+        return text.lstrip("\ufeff"), delimiter, "utf-16"
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = raw.decode(encoding)
@@ -67,9 +76,12 @@ def _csv_rows(path: Path) -> list[list[str]]:
     except ValueError as exc:
         raise ContractError([str(exc)]) from exc
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as exc:
-        raise ContractError([f"{path}: fichier CSV illisible : {exc}"]) from exc
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        return [list(row) for row in reader]
+    except csv.Error as exc:  # an unclosed quote would otherwise swallow every row after it
+        raise ContractError(
+            [f"{path}: ligne {reader.line_num}: {exc} (un guillemet ouvert n'est-il pas refermé ?)"]
+        ) from exc
 
 
 def _check_archive(path: Path, kind: str) -> None:

@@ -80,7 +80,7 @@ def test_a_cell_past_the_limit_names_its_line(tmp_path: Path) -> None:
 
     path = tmp_path / "huge.csv"
     path.write_text(f'id;résumé\n1;court\n2;"{"x" * (MAX_CELL_CHARS + 10)}"\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"huge.csv: line \d+: .*at most 1,000,000 characters"):
+    with pytest.raises(ValueError, match=r"huge.csv: ligne \d+: .*au plus 1,000,000 caractères"):
         read_table(path)
 
 
@@ -117,3 +117,20 @@ def test_the_output_says_how_sure_and_why_a_row_is_refused(tmp_path: Path, defau
     arguments = ["classify", str(path), "--column", "résumé", "--out", str(out)]
     assert main(arguments) == 2
     assert out.read_text(encoding="utf-8").count("\n") == 3  # untouched
+
+
+def test_a_broken_or_ambiguous_table_is_refused_with_its_line(tmp_path: Path, lexical: Searcher) -> None:
+    """An unclosed quote (which would swallow every later row), a column name given twice (the second would
+    overwrite the first) are refused with the line; Excel's UTF-16 "Unicode text" is read as such."""
+    path = tmp_path / "appel.csv"
+    path.write_text("porteur;résumé\nA;\"chantier d'insertion\nB;aide aux devoirs\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"ligne \d+: unexpected end of data .*guillemet"):
+        read_table(path)
+    path.write_text("résumé;résumé\nx;y\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="ligne 1: colonne en double : résumé"):
+        read_table(path)
+    path.write_text("porteur\trésumé\nA\tChantier d'insertion espaces verts\n", encoding="utf-16")
+    header, rows, delimiter, _ = read_table(path)
+    assert (header, delimiter, rows[0]["résumé"]) == (["porteur", "résumé"], "\t", "Chantier d'insertion espaces verts")
+    out = tmp_path / "out.csv"
+    assert classify_file(lexical, path, "résumé", out) == 1

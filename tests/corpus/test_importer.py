@@ -266,3 +266,17 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path, suffix: str
         archive.writestr("content.xml" if suffix == ".ods" else "xl/worksheets/sheet1.xml", b"<" * 60_000_000)
     with pytest.raises(ContractError, match="se décompresse en 60 Mo"):
         import_contract(path, META)
+
+
+def test_a_table_in_utf16_or_with_an_unclosed_quote(tmp_path: Path) -> None:
+    """A table saved as UTF-16 reads the same; an unclosed quote is named with its line instead of
+    silently merging every later row into one cell."""
+    path = tmp_path / "tableau.csv"
+    path.write_text("Axe;Objectif\nEmploi;Favoriser l'insertion\nSanté;Accès aux soins\n", encoding="utf-16")
+    assert [o.title for _, _, o in import_contract(path, META).objectives()] == [
+        "Favoriser l'insertion",
+        "Accès aux soins",
+    ]
+    path.write_text("Axe;Objectif\nEmploi;\"Favoriser l'insertion\nSanté;Accès aux soins\n", encoding="utf-8")
+    with pytest.raises(ContractError, match=r"ligne \d+: unexpected end of data"):
+        import_contract(path, META)
