@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -127,6 +128,8 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                         max_length=MAX_QUERY_CHARS * 5,
                         submit_btn="Envoyer",
                     )
+                    # starting over empties every panel: the chat, the sources, the funding text, the vote
+                    new_conversation = gr.Button("Nouvelle conversation", elem_id="new-conversation", size="sm")
                     gr.Examples(examples, inputs=question, label="Exemples")
                 with gr.Column(scale=2):
                     sources = gr.HTML(label="Sources", elem_id="sources", value=empty_sources())
@@ -185,6 +188,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                 return history, empty_sources(), "", None, ""
             history += [{"role": "user", "content": shown}, {"role": "assistant", "content": answer.text}]
             state = {
+                "answer": secrets.token_hex(8),  # a second vote on this answer replaces the first
                 "question": answer.query or message,
                 "typed": message,
                 "codes": list(answer.cited_codes),
@@ -201,6 +205,12 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             return None, "", "", ""
 
         answered.then(reset_feedback, None, [rating, correct, comment, status], api_visibility="private")
+        new_conversation.click(
+            lambda: ([], empty_sources(), "", None, "", None, "", "", ""),
+            None,
+            [chatbot, sources, funding, last, question, rating, correct, comment, status],
+            api_visibility="private",
+        )
         answered.then(None, None, None, js=SHOW_ANSWER)
 
         known_codes = {c.id: {o.code for _, _, o in c.objectives()} for c in searcher.contracts}
@@ -223,6 +233,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     typed=str(state.get("typed") or "")[:MAX_FEEDBACK_CHARS] or None,
                     known_codes=known_codes.get(str(state.get("contract")), set()),
                     contract=str(state.get("contract") or "") or None,
+                    answer=str(state.get("answer") or "") or None,
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 # shown as typed: a "code" such as ![](http://…) is never drawn nor fetched
@@ -230,7 +241,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             except (sqlite3.Error, OSError) as exc:  # a read-only or full disk: the answer still came
                 logger.error("Feedback not stored in %s: %s", store.path, exc)
                 return "Avis non enregistré : la base des avis n'est pas accessible en écriture sur le serveur."
-            return "Merci, votre avis est enregistré."
+            return "Merci, votre avis est enregistré (un nouvel envoi le remplace)."
 
         send.click(save_feedback, [rating, correct, comment, last], [status], api_name="feedback")
 

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS feedback (
 MIGRATIONS = {
     "typed": "ALTER TABLE feedback ADD COLUMN typed TEXT",
     "contract": "ALTER TABLE feedback ADD COLUMN contract TEXT",
+    # the answer voted on (a random id the page gives each answer): a second vote on it replaces the first
+    "answer": "ALTER TABLE feedback ADD COLUMN answer TEXT",
 }
 MAX_TEXT = 5000
 BUSY_TIMEOUT_SECONDS = 10  # how long a vote waits for another writer before saying the base is busy
@@ -104,12 +106,15 @@ class FeedbackStore:
         typed: str | None = None,
         known_codes: Collection[str] | None = None,
         contract: str | None = None,
+        answer: str | None = None,
     ) -> int:
         """Store one vote and return its id; it is on disk when this returns.
 
         Args:
             question: what was searched; `typed`, what the user typed (they differ for a follow-up).
             known_codes: the codes of the contract; a correction to any other code is refused.
+            answer: the id of the answer voted on: a second vote on the same answer replaces the first
+                (the same id is returned), so pressing the button twice counts once.
 
         Raises:
             ValueError: rating not ±1, empty question, or a correct code that is not a code of the contract
@@ -131,20 +136,30 @@ class FeedbackStore:
                 raise ValueError(f"le code {code} n'existe pas dans le contrat (vérifiez le numéro, ex. 5.1.3)")
             if cited_codes and code == cited_codes[0]:  # a "correction" to the cited code teaches nothing
                 raise ValueError(f"{code} est l'objectif déjà cité : donnez celui qui vous semble juste, ou rien")
+        values = (
+            time.time(),
+            question[:MAX_TEXT],
+            json.dumps(list(cited_codes)),
+            rating,
+            comment.strip()[:MAX_TEXT],
+            code,
+            typed[:MAX_TEXT] if typed else None,
+            contract,
+        )
         with self._connect() as db:
+            if answer:
+                found = db.execute("SELECT id FROM feedback WHERE answer = ?", (answer[:100],)).fetchone()
+                if found:
+                    db.execute(
+                        "UPDATE feedback SET created_at = ?, question = ?, cited_codes = ?, rating = ?, comment = ?,"
+                        " correct_code = ?, typed = ?, contract = ? WHERE id = ?",
+                        (*values, found[0]),
+                    )
+                    return int(found[0])
             cursor = db.execute(
                 "INSERT INTO feedback (created_at, question, cited_codes, rating, comment, correct_code, typed,"
-                " contract) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    time.time(),
-                    question[:MAX_TEXT],
-                    json.dumps(list(cited_codes)),
-                    rating,
-                    comment.strip()[:MAX_TEXT],
-                    code,
-                    typed[:MAX_TEXT] if typed else None,
-                    contract,
-                ),
+                " contract, answer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, answer[:100] if answer else None),
             )
             return int(cursor.lastrowid or 0)
 

@@ -182,6 +182,25 @@ def test_the_feedback_form_starts_blank_for_each_answer(page: Any) -> None:
     assert page.input_value("#comment textarea, #comment input") == ""
 
 
+def test_new_conversation_empties_every_panel(page: Any) -> None:
+    """"Nouvelle conversation" (a labelled button, in French) empties the chat, the source cards, the
+    funding text and the vote; the next question is then read on its own, with no earlier question."""
+    answers = "document.querySelectorAll('#chat .message-row.bot-row').length"
+    before = page.evaluate(answers)
+    page.fill("#question textarea", "aide aux devoirs")
+    page.press("#question textarea", "Enter")
+    page.wait_for_function(f"{answers} > {before}", timeout=30_000)
+    page.wait_for_function("document.querySelector('#funding textarea').value.length > 0", timeout=30_000)
+    page.click("#new-conversation")
+    page.wait_for_function(f"{answers} == 0", timeout=30_000)
+    page.wait_for_function("document.querySelector('#funding textarea').value === ''", timeout=30_000)
+    assert "Les objectifs cités apparaîtront ici" in page.inner_text("#sources")
+    page.fill("#question textarea", "et pour les ados ?")
+    page.press("#question textarea", "Enter")
+    page.wait_for_function(f"{answers} == 1", timeout=30_000)
+    assert "Compris avec votre question précédente" not in page.inner_text("#chat")
+
+
 def test_a_contract_imported_from_a_spreadsheet_answers_in_the_chat(
     browser: Any, index_cache: Path, tmp_path: Path
 ) -> None:

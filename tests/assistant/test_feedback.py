@@ -203,3 +203,17 @@ def test_a_correction_names_another_objective_of_the_contract(tmp_path: Path) ->
         store.add("sécher les cours", ["5.1.3", "5.1.2"], -1, correct_code="5.1.3", known_codes={"5.1.3", "5.1.2"})
     store.add("tranquillité", ["I.A"], -1, correct_code="ii.c", known_codes={"I.A", "II.C"})
     assert store.all()[-1].correct_code == "II.C"
+
+
+def test_a_second_vote_on_the_same_answer_replaces_the_first(tmp_path: Path) -> None:
+    """Pressing "Envoyer" four times on one answer stores one vote, the last one; another answer gets its
+    own row; votes from before the column existed stay."""
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    first = store.add("sécher les cours", ["5.1.3"], 1, answer="a1")
+    for _ in range(3):
+        again = store.add("sécher les cours", ["5.1.3"], -1, comment="finalement non", answer="a1")
+    assert again == first
+    store.add("sécher les cours", ["5.1.3"], 1, answer="a2")
+    store.add("sans identifiant", ["5.1.3"], 1)
+    votes = store.all()
+    assert [(v.rating, v.comment) for v in votes] == [(-1, "finalement non"), (1, ""), (1, "")]
