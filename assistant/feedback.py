@@ -69,6 +69,7 @@ class FeedbackStore:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self._read_only = read_only
+        self.salvaged: tuple[int, int] | None = None  # (votes copied, ids unreadable) when the file was damaged
         if read_only:
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: no feedback database yet (it is created by the chat page)")
@@ -85,15 +86,81 @@ class FeedbackStore:
             if not _is_corruption(exc):
                 raise  # not a damaged file (a read-only folder, a full disk): say so, move nothing
             aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
-            logger.error(
-                "Feedback database %s is unreadable (%s): kept aside as %s, starting a new one", path, exc, aside
-            )
             shutil.move(str(path), aside)
             for suffix in ("-wal", "-shm"):
                 sidecar = path.with_name(path.name + suffix)
                 if sidecar.exists():
                     shutil.move(str(sidecar), aside.with_name(aside.name + suffix))
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             self._initialise()
+            saved, lost = self._salvage(aside)
+            self.salvaged = (saved, lost)
+            logger.error(
+                "Base des avis %s endommagée (%s) : gardée telle quelle sous %s ; %d avis récupérés dans une"
+                " nouvelle base, %d illisibles",
+                path,
+                exc,
+                aside,
+                saved,
+                lost,
+            )
+
+    def _salvage(self, damaged: Path) -> tuple[int, int]:
+        """Copy every readable vote of a damaged database into this one (same ids); returns (copied,
+        unreadable). Ranges of ids are read whole, and split in two around a damaged page, down to single
+        rows: the cost grows with the damage, not with the size."""
+        try:
+            old = sqlite3.connect(f"file:{damaged}?mode=ro", uri=True)
+        except sqlite3.Error:
+            return 0, 0
+        try:
+            columns = [row[1] for row in old.execute("PRAGMA table_info(feedback)")]
+            wanted = [c for c in ("id", "created_at", "question", "cited_codes", "rating", "comment", "correct_code",
+                                  "typed", "contract", "answer") if c in columns]  # fmt: skip
+            if "id" not in wanted:
+                return 0, 0
+            try:
+                top = int(old.execute("SELECT max(id) FROM feedback").fetchone()[0] or 0)
+            except sqlite3.DatabaseError:
+                top = 10_000_000  # the index is damaged too: probe every range up to a bound
+            rows: list[tuple[object, ...]] = []
+            lost = self._read_range(old, wanted, 1, top, rows)
+        except sqlite3.DatabaseError:
+            return 0, 0
+        finally:
+            old.close()
+        with self._connect() as db:
+            marks = ", ".join("?" * len(wanted))
+            db.executemany(f"INSERT OR IGNORE INTO feedback ({', '.join(wanted)}) VALUES ({marks})", rows)
+        return len(rows), lost
+
+    def _read_range(
+        self, db: sqlite3.Connection, columns: list[str], first: int, last: int, rows: list[tuple[object, ...]]
+    ) -> int:
+        """Append the readable rows with ids in [first, last]; returns how many ids could not be read."""
+        step = 4096
+        lost = 0
+        for start in range(first, last + 1, step):
+            stop = min(start + step - 1, last)
+            lost += self._read_slice(db, columns, start, stop, rows)
+        return lost
+
+    def _read_slice(
+        self, db: sqlite3.Connection, columns: list[str], first: int, last: int, rows: list[tuple[object, ...]]
+    ) -> int:
+        try:
+            found = db.execute(
+                f"SELECT {', '.join(columns)} FROM feedback WHERE id BETWEEN ? AND ? ORDER BY id", (first, last)
+            ).fetchall()
+        except sqlite3.DatabaseError:
+            if first == last:
+                return 1
+            middle = (first + last) // 2
+            return self._read_slice(db, columns, first, middle, rows) + self._read_slice(
+                db, columns, middle + 1, last, rows
+            )
+        rows.extend(found)
+        return 0
 
     def add(
         self,

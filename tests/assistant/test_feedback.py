@@ -217,3 +217,28 @@ def test_a_second_vote_on_the_same_answer_replaces_the_first(tmp_path: Path) -> 
     store.add("sans identifiant", ["5.1.3"], 1)
     votes = store.all()
     assert [(v.rating, v.comment) for v in votes] == [(-1, "finalement non"), (1, ""), (1, "")]
+
+
+def test_a_damaged_database_keeps_every_readable_vote(tmp_path: Path) -> None:
+    """Two pages of a 3,000-vote database overwritten with noise: the file is kept aside untouched, and every
+    vote still readable (all but the few on those pages) is copied into the new database, ids kept."""
+    path = tmp_path / "fb.sqlite3"
+    store = FeedbackStore(path)
+    for i in range(3000):
+        store.add(f"question {i} " + "x" * 200, ["5.1.3"], 1)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    with path.open("r+b") as stream:
+        for page in (60, 120):
+            stream.seek(page * 4096)
+            stream.write(os.urandom(4096))
+    damaged = path.read_bytes()
+    recovered = FeedbackStore(path)
+    assert recovered.salvaged is not None
+    saved, lost = recovered.salvaged
+    votes = recovered.all()
+    assert 2900 <= saved == len(votes) < 3000 and lost > 0
+    assert all(v.question.startswith(f"question {v.id - 1} ") for v in votes)
+    aside = [p for p in tmp_path.glob("fb.sqlite3.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]
+    assert len(aside) == 1 and aside[0].read_bytes() == damaged
