@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import re
 import sys
@@ -148,12 +150,15 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
     export = feedback_commands.add_parser(
         "export",
-        help="exporter les réponses corrigées comme questions d'évaluation (JSONL)",
-        epilog=_examples("cdv feedback export --out corrections.jsonl"),
+        help="exporter les réponses corrigées comme questions d'évaluation (JSONL), ou tous les avis (CSV)",
+        epilog=_examples("cdv feedback export --out corrections.jsonl", "cdv feedback export --csv --out avis.csv"),
         formatter_class=_RAW,
     )
     export.add_argument("--db", type=Path, help="base des avis (par défaut : CDV_FEEDBACK_DB ou .cdv/feedback.sqlite3)")
     export.add_argument("--out", type=Path, help="fichier produit (par défaut : la sortie standard)")
+    export.add_argument(
+        "--csv", action="store_true", help="tous les avis, commentaires compris, en CSV (;) pour un tableur"
+    )
     export.set_defaults(run=_run_feedback_export)
 
 
@@ -354,14 +359,29 @@ def _run_feedback_export(args: argparse.Namespace) -> int:
     from assistant.settings import Settings
 
     path = args.db or Settings.from_env().feedback_db
-    rows = FeedbackStore(path, read_only=True).export_corrections()
-    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    store = FeedbackStore(path, read_only=True)
+    if args.csv:
+        from assistant.classify import inert
+
+        table = store.export_table()
+        stream = io.StringIO()
+        writer = csv.DictWriter(stream, fieldnames=list(EXPORT_COLUMNS), delimiter=";")
+        writer.writeheader()
+        writer.writerows({key: inert(value) for key, value in row.items()} for row in table)
+        text, what = stream.getvalue(), f"{len(table)} avis"
+    else:
+        rows = store.export_corrections()
+        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        what = f"{len(rows)} questions corrigées (une par question)"
     if args.out:
         args.out.write_text(text, encoding="utf-8")
-        print(f"{len(rows)} questions corrigées écrites dans {args.out}")
+        print(f"{what} → {args.out}")
     else:
         sys.stdout.write(text)
     return 0
+
+
+EXPORT_COLUMNS = ("date", "question", "codes_cites", "avis", "code_propose", "commentaire", "contrat")
 
 
 _LEVELS_HELP = "noms des niveaux de la source, du plus large aux mesures, ex. pilier,enjeu,objectif,action"

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import find_codes
+from index import find_codes, fold
 from index.cache import check_private
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class FeedbackStore:
         self.salvaged: tuple[int, int] | None = None  # (votes copied, ids unreadable) when the file was damaged
         if read_only:
             if not path.is_file():
-                raise FileNotFoundError(f"{path}: no feedback database yet (it is created by the chat page)")
+                raise FileNotFoundError(f"{path}: pas encore de base des avis (la page la crée au premier avis)")
             return  # nothing is created, checked or moved aside: reading must not change the file
         check_private(path.parent)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -240,7 +240,12 @@ class FeedbackStore:
         return [Feedback(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6], r[7], r[8]) for r in rows]
 
     def export_corrections(self) -> list[dict[str, object]]:
-        """Thumbs-down votes with a corrected code, as questions in the evaluation format."""
+        """Thumbs-down votes with a corrected code, as questions in the evaluation format: one per question
+        as typed (case, accents and spaces aside), the latest correction winning."""
+        latest: dict[str, Feedback] = {}
+        for vote in self.all():
+            if vote.rating == -1 and vote.correct_code:
+                latest[" ".join(fold(vote.typed or vote.question).split())] = vote
         return [
             {
                 "id": f"feedback-{f.id}",
@@ -249,8 +254,22 @@ class FeedbackStore:
                 "style": "feedback",
                 "lang": "fr",
             }
+            for f in sorted(latest.values(), key=lambda f: f.id)
+        ]
+
+    def export_table(self) -> list[dict[str, str]]:
+        """Every vote as a row for the project lead's spreadsheet (French column names), oldest first."""
+        return [
+            {
+                "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(f.created_at)),
+                "question": f.typed or f.question,
+                "codes_cites": " ".join(f.cited_codes),
+                "avis": "utile" if f.rating == 1 else "pas utile",
+                "code_propose": f.correct_code or "",
+                "commentaire": f.comment,
+                "contrat": f.contract or "",
+            }
             for f in self.all()
-            if f.rating == -1 and f.correct_code
         ]
 
     def _initialise(self) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from corpus.loader import ContractError
-from corpus.schema import Contract
+from corpus.schema import CODE_SHAPE, Contract
 from corpus.sheets import read_rows
 
 # header words, folded (no accents, lower case), by the role of their column
@@ -37,7 +37,7 @@ ROLES = {
     "uncertain": ("incertain", "placement incertain"),
     "candidates": ("candidat", "autres codes", "codes possibles"),
 }
-CODE_WRITTEN = re.compile(r"^[0-9A-Za-z]{1,8}(?:[.\-][0-9A-Za-z]{1,8}){0,4}$")
+CODE_WRITTEN = re.compile(CODE_SHAPE)
 # "Axe 1 : ", "Priorité 1.2 - ", "Objectif opérationnel 5.1.3 – ", "II. ", "A) ", "1.2. " before a title
 _NUMBERING = re.compile(
     r"^(?:(?P<word>[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+)?)\s+)?"

@@ -16,9 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # an objective's code as the source writes it: `5.1.3`, `2.3`, `II.C`, `OS2-OO3`…
-Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z]{1,8}(?:[.\-][0-9A-Za-z]{1,8}){0,4}$")
-]
+CODE_SHAPE = r"^[0-9A-Za-z]{1,8}(?:[.\-][0-9A-Za-z]{1,8}){0,4}$"  # the one definition of a code's shape
+Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=CODE_SHAPE)]
 _THREE_NUMBERS = re.compile(r"^(\d+)\.(\d+)\.\d+$")
 
 CODE_PATTERN = re.compile(r"\b([1-9]\d?)[.\-]([1-9]\d?)[.\-]([1-9]\d?)\b")

@@ -8,6 +8,8 @@ from typing import Annotated, Literal, Protocol, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
+from corpus import CODE_SHAPE
+
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "data" / "questions.jsonl"
 # everyday situations, application summaries and out-of-scope applications, written before any objective's
 # vocabulary was read (see eval/data/README.md)
@@ -23,7 +25,7 @@ class Question(BaseModel):
 
     id: Annotated[str, StringConstraints(min_length=1)]
     question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-    gold: tuple[Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")], ...] = ()
+    gold: tuple[Annotated[str, StringConstraints(pattern=CODE_SHAPE)], ...] = ()  # codes as the contract writes them
     style: str = "unknown"
     lang: str = "fr"
     split: Literal["dev", "heldout"] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -242,3 +243,27 @@ def test_a_damaged_database_keeps_every_readable_vote(tmp_path: Path) -> None:
     assert all(v.question.startswith(f"question {v.id - 1} ") for v in votes)
     aside = [p for p in tmp_path.glob("fb.sqlite3.corrupt-*") if not p.name.endswith(("-wal", "-shm"))]
     assert len(aside) == 1 and aside[0].read_bytes() == damaged
+
+
+def test_export_keeps_one_correction_per_question_and_a_csv_with_comments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same question corrected twice is exported once, with the latest code; `--csv` gives every vote
+    with its comment, in French columns, formula-like cells written as text."""
+    path = tmp_path / "fb.sqlite3"
+    store = FeedbackStore(path)
+    store.add("aide aux devoirs", ["5.1.2"], -1, correct_code="5.2.1")
+    store.add("Aide aux  devoirs", ["5.1.2"], -1, correct_code="5.2.2", comment="=HYPERLINK(1)")
+    store.add("marchands de sommeil", ["4.3.2"], 1, comment="parfait")
+    assert main(["feedback", "export", "--db", str(path)]) == 0
+    exported = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(row["question"], row["gold"]) for row in exported] == [("Aide aux  devoirs", ["5.2.2"])]
+    out = tmp_path / "avis.csv"
+    assert main(["feedback", "export", "--db", str(path), "--csv", "--out", str(out)]) == 0
+    assert "3 avis → " in capsys.readouterr().out
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines(), delimiter=";"))
+    assert [(r["avis"], r["code_propose"], r["commentaire"]) for r in rows] == [
+        ("pas utile", "5.2.1", ""),
+        ("pas utile", "5.2.2", "'=HYPERLINK(1)"),
+        ("utile", "", "parfait"),
+    ]
