@@ -239,7 +239,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                 # shown as typed: a "code" such as ![](http://…) is never drawn nor fetched
                 return f"Avis non enregistré : {escape_markdown(str(exc))}"
             except (sqlite3.Error, OSError) as exc:  # a read-only or full disk: the answer still came
-                logger.error("Feedback not stored in %s: %s", store.path, exc)
+                logger.error("Avis non enregistré dans %s : %s", store.path, exc)
                 return "Avis non enregistré : la base des avis n'est pas accessible en écriture sur le serveur."
             return "Merci, votre avis est enregistré (un nouvel envoi le remplace)."
 
@@ -360,7 +360,7 @@ def within_budget(work: Callable[[], T], seconds: float) -> T | None:
     try:
         return future.result(timeout=seconds)
     except FutureTimeout:
-        logger.warning("A question took longer than %.0f s: answered with a notice", seconds)
+        logger.warning("Une question a pris plus de %.0f s : réponse avec un avertissement", seconds)
         return None
 
 

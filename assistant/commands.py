@@ -343,7 +343,7 @@ def _run_chat(args: argparse.Namespace) -> int:
     from assistant.settings import Settings
 
     settings = Settings.from_env(host=args.host, port=args.port, embedder=args.embedder)
-    print(f"Chargement du contrat et du modèle {settings.embedder} (la première fois, l'index est construit)…")
+    print(f"Chargement du contrat et du modèle {settings.embedder} (l'index est construit s'il manque ou a changé)…")
     started = time.perf_counter()
     searcher = open_searcher(load_contracts(args.contracts), settings.embedder)
     app = build_app(searcher, FeedbackStore(settings.feedback_db))

@@ -94,7 +94,7 @@ def build_lock(folder: Path) -> Iterator[None]:
         lock.acquire()
     except (OSError, Timeout) as exc:
         # a read-only cache or a stuck lock: build anyway, in memory at worst, rather than not answer
-        logger.warning("Building without the cache lock (%s)", exc)
+        logger.warning("Construction sans le verrou du cache (%s)", exc)
         yield
         return
     try:

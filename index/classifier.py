@@ -152,13 +152,13 @@ def load_or_fit(
                 if str(saved["key"]) == full_key and fits:
                     if np.isfinite(weights).all() and np.isfinite(bias).all():
                         return ObjectiveClassifier(weights, bias, saved_starts)
-                    logger.warning("The saved objective classifier holds non-finite weights: fitting it again")
+                    logger.warning("Le classifieur enregistré a des poids non finis : il est réappris")
                 else:
-                    logger.info("The saved objective classifier is stale: fitting it again")
+                    logger.info("Le classifieur enregistré est périmé : il est réappris")
         except _Stale:
-            logger.info("The saved objective classifier is stale: fitting it again")
+            logger.info("Le classifieur enregistré est périmé : il est réappris")
         except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:  # empty, cut, damaged
-            logger.warning("The saved objective classifier is unreadable (%s): fitting it again", exc)
+            logger.warning("Le classifieur enregistré est illisible (%s) : il est réappris", exc)
     classifier = fit_classifier(vectors, owners, n_objectives, starts=starts, rows=rows)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -168,5 +168,5 @@ def load_or_fit(
         )
         write_atomically(path, buffer.getvalue())
     except OSError as exc:  # a read-only cache still answers, it just refits next time
-        logger.warning("Could not save the objective classifier in %s: %s", folder, exc)
+        logger.warning("Impossible d'enregistrer le classifieur dans %s : %s", folder, exc)
     return classifier

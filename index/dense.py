@@ -122,7 +122,7 @@ class DenseIndex:
             progress.update(len(block))
         progress.close()
         if reused:
-            logger.info("%d passages found in the vector cache or repeated, %d embedded", reused, embedded)
+            logger.info("%d passages trouvés dans le cache de vecteurs ou répétés, %d calculés", reused, embedded)
         manifest = Manifest(embedder.name, embedder.dimension, corpus_hash, len(texts))
         return cls(index, manifest)
 
@@ -276,7 +276,7 @@ def load_or_build(
         try:
             return DenseIndex.load(folder, expected)
         except StaleIndexError as exc:
-            logger.info("Building the dense index (%s)", exc)
+            logger.info("Construction de l'index des vecteurs (%s)", exc)
     with build_lock(folder):
         if not rebuild:
             try:
@@ -288,7 +288,7 @@ def load_or_build(
             index.save(folder)
         except OSError as exc:
             # a read-only cache must not stop the assistant: keep the index in memory
-            logger.warning("Could not save the index to %s (%s); using it from memory", folder, exc)
+            logger.warning("Impossible d'enregistrer l'index dans %s (%s) : il sert depuis la mémoire", folder, exc)
     return index
 
 

@@ -71,13 +71,13 @@ def place_thesaurus(
         saved = _read_attachment(path)  # another process may have decided meanwhile
         if saved is not None:
             return saved
-        logger.info("Attaching the thesaurus to %d contract(s) with their own search", len(contracts))
+        logger.info("Placement du thésaurus sur %d contrat(s) par leur propre recherche", len(contracts))
         attached = _decide_attachment([source_only(c) for c in contracts], embedder, bare_settings, root)
         try:
             rows = [[cid, code, texts] for (cid, code), texts in attached.items()]
             write_atomically(path, json.dumps(rows, ensure_ascii=False).encode())
         except OSError as exc:
-            logger.warning("Could not save the thesaurus attachment in %s: %s", path.parent, exc)
+            logger.warning("Impossible d'enregistrer le placement du thésaurus dans %s : %s", path.parent, exc)
     return attached
 
 
@@ -93,7 +93,7 @@ def _read_attachment(path: Path) -> dict[tuple[str, str], list[str]] | None:
             raise ValueError("expected a list of [contract, code, [situations]]")
         return {(str(cid), str(code)): [str(t) for t in texts] for cid, code, texts in rows}
     except (OSError, ValueError, TypeError) as exc:
-        logger.warning("Unreadable thesaurus attachment %s (%s): deciding it again", path, exc)
+        logger.warning("Placement du thésaurus illisible %s (%s) : il est refait", path, exc)
         return None
 
 

@@ -64,14 +64,14 @@ def text_side(
         try:
             return _load(path, analyzer)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-            logger.warning("Unreadable text cache %s (%s): building it again", path, exc)
+            logger.warning("Cache du texte illisible %s (%s) : il est reconstruit", path, exc)
     side = build_text_side(contracts, settings, analyzer, attached)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, _dump(side))
         except OSError as exc:  # a read-only cache still answers, it just rebuilds next time
-            logger.warning("Could not save the text cache in %s: %s", path.parent, exc)
+            logger.warning("Impossible d'enregistrer le cache du texte dans %s : %s", path.parent, exc)
     return side
 
 

@@ -54,7 +54,7 @@ class VectorCache:
                         if vector.shape == (self._dimension,) and np.isfinite(vector).all():
                             found[keys[key]] = vector
         except sqlite3.Error as exc:
-            logger.warning("The vector cache %s is unreadable (%s): embedding everything", self.path, exc)
+            logger.warning("Le cache de vecteurs %s est illisible (%s) : tout est recalculé", self.path, exc)
             return {}
         return found
 
@@ -69,7 +69,7 @@ class VectorCache:
                     db.execute("INSERT OR REPLACE INTO about VALUES ('identity', ?)", (self._identity,))
                 db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
         except sqlite3.Error as exc:
-            logger.warning("Could not write the vector cache %s: %s", self.path, exc)
+            logger.warning("Impossible d'écrire le cache de vecteurs %s : %s", self.path, exc)
 
     @contextmanager
     def _open(self) -> Iterator[sqlite3.Connection]:

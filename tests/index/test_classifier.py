@@ -48,10 +48,10 @@ def test_saved_classifier_is_reused_and_a_bad_file_is_refitted(
     assert np.array_equal(first.weights, again.weights)  # loaded: the zero vectors were not fitted on
     with caplog.at_level(logging.INFO, logger="index.classifier"):
         load_or_fit(tmp_path, "corpus-b", vectors, owners, 3, np.array([0]))
-        assert "stale" in caplog.text
+        assert "périmé" in caplog.text
         (tmp_path / "classifier.npz").write_bytes(b"not a zip file")
         refitted = load_or_fit(tmp_path, "corpus-b", vectors, owners, 3, np.array([0]))
-        assert "unreadable" in caplog.text
+        assert "illisible" in caplog.text
     assert np.array_equal(refitted.weights, first.weights)
     assert [p.name for p in tmp_path.iterdir()] == ["classifier.npz"]  # no staging file left behind
 
@@ -96,5 +96,5 @@ def test_an_empty_or_cut_classifier_file_is_refitted(
     (tmp_path / "classifier.npz").write_bytes(damage)
     with caplog.at_level(logging.WARNING, logger="index.classifier"):
         classifier = load_or_fit(tmp_path, "corpus", vectors, owners, 3, np.array([0]))
-    assert "unreadable" in caplog.text and classifier.weights.shape == (3, 4)
+    assert "illisible" in caplog.text and classifier.weights.shape == (3, 4)
     assert (tmp_path / "classifier.npz").stat().st_size > 100

@@ -34,7 +34,7 @@ def test_saved_index_is_reused(caph: Contract, tmp_path: Path, caplog: pytest.Lo
     with caplog.at_level(logging.INFO, logger="index.dense"):
         Searcher([caph], embedder, cache_dir=tmp_path)
     assert embedder.passage_calls == 0
-    assert "Building the dense index" not in caplog.text
+    assert "Construction de l'index des vecteurs" not in caplog.text
     assert (_folder(tmp_path) / "meta.json").is_file()
 
 
@@ -44,12 +44,12 @@ def test_each_corpus_keeps_its_own_index(caph: Contract, tmp_path: Path, caplog:
     changed = caph.model_copy(update={"title": "Autre titre"})
     with caplog.at_level(logging.INFO, logger="index.dense"):
         Searcher([changed], FakeEmbedder(), cache_dir=tmp_path)
-    assert "Building the dense index" in caplog.text
+    assert "Construction de l'index des vecteurs" in caplog.text
     caplog.clear()
     embedder = FakeEmbedder()
     with caplog.at_level(logging.INFO, logger="index.dense"):
         Searcher([caph], embedder, cache_dir=tmp_path)
-    assert "Building" not in caplog.text and embedder.passage_calls == 0
+    assert "Construction" not in caplog.text and embedder.passage_calls == 0
     assert len([f for f in (tmp_path / "fake").iterdir() if f.is_dir()]) == 2
 
 
@@ -92,12 +92,12 @@ def test_damaged_index_is_rebuilt(
     embedder = FakeEmbedder()
     with caplog.at_level(logging.INFO, logger="index.dense"):
         searcher = Searcher([caph], embedder, cache_dir=tmp_path)
-    assert "Building the dense index" in caplog.text
+    assert "Construction de l'index des vecteurs" in caplog.text
     assert searcher.search("chantier d'insertion", k=1).hits[0].code == "2.1.1"
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="index.dense"):
         Searcher([caph], embedder, cache_dir=tmp_path)
-    assert "Building" not in caplog.text  # the rebuilt index was saved whole
+    assert "Construction" not in caplog.text  # the rebuilt index was saved whole
 
 
 def test_changed_passage_text_triggers_rebuild(
@@ -116,7 +116,7 @@ def test_changed_passage_text_triggers_rebuild(
     monkeypatch.setattr(index.searcher, "build_passages", shouting)
     with caplog.at_level(logging.INFO, logger="index.dense"):
         Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
-    assert "Building the dense index" in caplog.text
+    assert "Construction de l'index des vecteurs" in caplog.text
 
 
 def test_exhaustive_scores_agree_with_faiss_search(caph: Contract, tmp_path: Path) -> None:
@@ -198,7 +198,7 @@ def test_a_header_claiming_a_huge_size_is_not_read(
     path.write_bytes(bytes(data))
     with caplog.at_level(logging.INFO, logger="index.dense"):
         searcher = Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
-    assert "Building the dense index" in caplog.text
+    assert "Construction de l'index des vecteurs" in caplog.text
     assert searcher.search("chantier d'insertion", k=1).hits
 
 
@@ -278,7 +278,7 @@ def test_a_corrupt_vector_cache_costs_only_time(
     embedder = _CountingEmbedder()
     with caplog.at_level(logging.WARNING, logger="index.vectors"):
         searcher = Searcher([caph], embedder, cache_dir=tmp_path)
-    assert "unreadable" in caplog.text
+    assert "illisible" in caplog.text
     assert embedder.embedded > 1000
     assert searcher.search("chantier d'insertion", k=1).hits
 

@@ -101,7 +101,7 @@ def test_text_side_is_built_once_and_a_broken_cache_is_rebuilt(
     saved[0].write_bytes(b"\x80\x05 not a pickle")
     with caplog.at_level(logging.WARNING, logger="index.textside"):
         rebuilt = Searcher(contracts[:2], HashingEmbedder(), cache_dir=tmp_path)
-    assert "Unreadable text cache" in caplog.text
+    assert "Cache du texte illisible" in caplog.text
     assert _codes(rebuilt, QUESTIONS[2]) == _codes(first, QUESTIONS[2])
 
 
@@ -130,7 +130,7 @@ def test_a_planted_pickle_in_the_text_cache_never_runs(
     saved.write_bytes(pickle.dumps(Payload()))
     Searcher(contracts[:2], HashingEmbedder(), cache_dir=tmp_path)
     assert not marker.exists()
-    assert "Unreadable text cache" in caplog.text
+    assert "Cache du texte illisible" in caplog.text
 
 
 def test_generated_contracts_are_valid_and_distinct(contracts: list[Contract]) -> None:

@@ -106,7 +106,7 @@ def test_with_an_embedder_the_contracts_own_search_places_each_concept(
         saved.write_text(damage, encoding="utf-8")
         caplog.clear()
         repaired = Searcher([caph], embedder, cache_dir=tmp_path)
-        assert "Unreadable thesaurus attachment" in caplog.text
+        assert "Placement du thésaurus illisible" in caplog.text
         assert {(p.code, p.text) for p in repaired.passages if p.kind == "situation"} == {
             (p.code, p.text) for p in searcher.passages if p.kind == "situation"
         }
