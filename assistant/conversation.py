@@ -177,16 +177,14 @@ def with_context(
         return question, None, None
     folded = fold(question)
     alone = searcher.search(question, k=4, contract=contract_id)
+    content = [w for w in "".join(ch if ch.isalnum() else " " for ch in folded).split() if len(w) > 3]
     if folded.startswith(_FOLLOW_UP_STARTS):
         if (lead(alone) or 0.0) >= _NEW_TOPIC_MARGIN:
             return question, None, alone  # "and school dropout?": a new topic said as a follow-up
-    else:
-        content = [w for w in "".join(ch if ch.isalnum() else " " for ch in folded).split() if len(w) > 3]
-        if len(content) > _SHORT or not _narrows(content):
-            # a whole question, or a short one naming a subject of its own ("punaises de lit"): no gluing
-            return question, None, alone
+    elif len(content) > _SHORT or not _narrows(content):
+        # a whole question, or a short one naming a subject of its own ("punaises de lit"): no gluing
+        return question, None, alone
     # a follow-up that only says who or where ("au collège") narrows the topic: it steers to no axis
-    content = [w for w in "".join(ch if ch.isalnum() else " " for ch in folded).split() if len(w) > 3]
     axis = None if _narrows(content) else steered_axis(question, searcher, contract_id)
     topic = _topic(history)
     # the search reads MAX_QUERY_CHARS at most: the new question must fit whole

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from index import find_codes, fold
 from index.cache import check_private
+from index.text import code_lookup
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ class FeedbackStore:
             raise ValueError("l'avis doit porter sur une question")
         code = None
         if correct_code and correct_code.strip():
-            codes = find_codes(correct_code, dict.fromkeys(known_codes or ()))
+            codes = find_codes(correct_code, code_lookup(known_codes or ()))
             if not codes:
                 raise ValueError(
                     f"« {correct_code[:50]} » n'est pas un code d'objectif de ce contrat (par exemple 5.1.3, 2.3, II.C)"

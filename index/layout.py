@@ -10,6 +10,7 @@ import numpy as np
 from corpus import Contract
 from index.hits import MatchedMeasure
 from index.passages import Passage
+from index.text import code_lookup
 
 MeasureLayout = tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]
 
@@ -56,6 +57,7 @@ class Layout:
         self.with_code: dict[str, list[int]] = defaultdict(list)
         for i, (_, code) in enumerate(self.keys):
             self.with_code[code].append(i)
+        self.code_lookup = code_lookup(self.with_code)  # written shapes of every code, for find_codes
         self.passages = passages
         self.passage_owner = np.array([self.position[(p.contract_id, p.code)] for p in passages])
         # passages come grouped by objective, in objective order: segment starts for reduceat

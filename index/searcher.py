@@ -240,7 +240,7 @@ class Searcher:
     ) -> SearchResult:
         first, stop = scope.first, scope.stop
         allowed = None if axis is None else self._layout.axis_of[first:stop] == axis
-        named = find_codes(query, self._layout.with_code)
+        named = find_codes(query, self._layout.code_lookup)
         with_code = self._layout.with_code
         known = tuple(dict.fromkeys(c for c in named if any(first <= i < stop for i in with_code.get(c, ()))))
         unknown = tuple(dict.fromkeys(c for c in named if c not in known))

@@ -87,18 +87,22 @@ def summary_title(text: str) -> str | None:
     return title if content else None
 
 
-def find_codes(text: str, known: Mapping[str, object] | None = None) -> list[str]:
+def find_codes(text: str, known: Mapping[str, str] | None = None) -> list[str]:
     """Objective codes written in a text, in order: three-part codes (`5.1.3`, `5-1-3`, `5. 1. 3`) in dotted
-    form, and, given the codes of the loaded contracts (`known`), any of them as written by their source
-    (`2.3`, `II.C`, `C.1.2`; case, dashes and spaces aside)."""
+    form, and, given the loaded contracts' codes (`known`, from `code_lookup`), any of them as written by
+    their source (`2.3`, `II.C`, `C.1.2`; case, dashes and spaces aside)."""
     found = [(m.start(), ".".join(m.groups())) for m in _CODE.finditer(text)]
     if known:
-        by_shape = {code_key(code): code for code in known}
         for match in _ANY_CODE.finditer(text):
-            code = by_shape.get(code_key(match.group()))
+            code = known.get(code_key(match.group()))
             if code is not None and all(code != c for _, c in found):
                 found.append((match.start(), code))
     return [code for _, code in sorted(found)]
+
+
+def code_lookup(codes: Iterable[str]) -> dict[str, str]:
+    """The codes of a contract by their `code_key`, for `find_codes` (built once, not per question)."""
+    return {code_key(code): code for code in codes}
 
 
 def code_key(code: str) -> str:
