@@ -16,6 +16,7 @@ from index import (
     Confidence,
     Hit,
     MatchedMeasure,
+    Precedent,
     Searcher,
     SearchResult,
     fold,
@@ -192,6 +193,9 @@ def render_markdown(answer: Answer) -> str:
     parts.append(t["confidence"][answer.confidence])
     if best.measures:
         parts.append(t["measures"] + "\n" + "\n".join(_measure_line(m, answer.lang) for m in best.measures))
+    if best.precedents:
+        lines = [f"- *{escape_markdown(p.title)}*" + _about(p) for p in best.precedents]
+        parts.append(t["precedents"] + "\n" + "\n".join(lines))
     if answer.others:
         lines = [
             f"- **{c.code}** — {c.title} ({t['why']} « {c.measures[0].text} »)"
@@ -204,10 +208,27 @@ def render_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$<>])")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~$<>])")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as the chat shows it: every Markdown and HTML character escaped, so that a link, an image,
+    a heading or math typed by a user is shown as typed and never rendered (or fetched)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def unescape_markdown(text: str) -> str:
+    """The inverse of `escape_markdown` (the history comes back escaped)."""
+    return _ESCAPED.sub(r"\1", text)
+
+
 def plain_text(markdown: str) -> str:
     """An answer's Markdown as plain text for a terminal: no bold or italic marks, escapes undone."""
     text = re.sub(r"\*\*(.+?)\*\*", r"\1", markdown)
     text = re.sub(r"(?<!\w)_\((.+?)\)_(?!\w)", r"(\1)", text)
+    text = re.sub(r"(?<![\\*])\*([^*]+?)(?<!\\)\*", r"\1", text)  # a precedent's title in italics
+    text = _ESCAPED.sub(r"\1", text)
     # in a terminal the contract is browsed with a command, not a tab
     text = text.replace("dans l'onglet « Parcourir »", "avec la commande « cdv corpus »")
     return text.replace("in the “Parcourir” tab", "with the command “cdv corpus”")
@@ -217,6 +238,11 @@ def _contract(contracts: Sequence[Contract], result: SearchResult) -> Contract |
     if not result.hits:
         return None
     return next((c for c in contracts if c.id == result.hits[0].contract_id), None)
+
+
+def _about(precedent: Precedent) -> str:
+    about = ", ".join(str(part) for part in (precedent.year, precedent.carrier) if part)
+    return f" ({escape_markdown(about)})" if about else ""
 
 
 def _path_line(c: Hit) -> str:
@@ -257,6 +283,7 @@ _TEXT: dict[Lang, dict[str, Any]] = {
     "fr": {
         "best": "Objectif le plus adapté :",
         "measures": "Mesures du contrat qui correspondent :",
+        "precedents": "Déjà financé sous cet objectif :",
         "others": "Autres objectifs possibles :",
         "why": "car",
         "funding": "Le texte « Pour votre dossier » est prêt à copier dans votre demande de subvention.",
@@ -292,6 +319,7 @@ _TEXT: dict[Lang, dict[str, Any]] = {
     "en": {
         "best": "Best matching objective:",
         "measures": "Matching measures of the contract (quoted in French):",
+        "precedents": "Already funded under this objective:",
         "others": "Other possible objectives:",
         "why": "because of",
         "funding": "The “Pour votre dossier” text is ready to paste into the (French) funding application.",

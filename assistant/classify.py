@@ -12,6 +12,7 @@ from index import MAX_QUERY_CHARS, Searcher, confidence
 MAX_CELL_CHARS = 1_000_000
 ADDED_COLUMNS = (
     "code_suggere", "titre_objectif", "axe", "certitude", "score", "autres_codes", "hors_contrat", "remarque",
+    "deja_finance",
 )  # fmt: skip
 _LABELS = {"high": "sûr", "medium": "assez sûr", "low": "peu sûr", "none": ""}
 
@@ -75,6 +76,8 @@ def classify_file(searcher: Searcher, path: Path, column: str, out: Path, *, con
                 "autres_codes": " ".join(h.code for h in result.hits[1:]) if best else "",
                 "hors_contrat": "oui" if result.abstain else "non",
                 "remarque": " ; ".join(remarks),
+                # past actions filed under the suggested objective that resemble this one
+                "deja_finance": " | ".join(p.line() for p in best.precedents) if best else "",
             }
         )
         classified += 1

@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except ContractError as exc:
-        print("Contrat invalide :", file=sys.stderr)
+        print("Fichier refusé, rien n'a été écrit :", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2

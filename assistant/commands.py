@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import re
 import sys
@@ -13,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from assistant import filing_commands
 from corpus import load_contracts
 from index import DEFAULT_EMBEDDER, RETRIEVERS, Hit, Searcher, SearchResult, open_searcher
 
@@ -146,20 +145,7 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     check.add_argument("--levels", help=_LEVELS_HELP)
     check.set_defaults(run=_run_contract_check)
 
-    feedback = commands.add_parser("feedback", help="avis enregistrés depuis la page")
-    feedback_commands = feedback.add_subparsers(dest="feedback_command", required=True)
-    export = feedback_commands.add_parser(
-        "export",
-        help="exporter les réponses corrigées comme questions d'évaluation (JSONL), ou tous les avis (CSV)",
-        epilog=_examples("cdv feedback export --out corrections.jsonl", "cdv feedback export --csv --out avis.csv"),
-        formatter_class=_RAW,
-    )
-    export.add_argument("--db", type=Path, help="base des avis (par défaut : CDV_FEEDBACK_DB ou .cdv/feedback.sqlite3)")
-    export.add_argument("--out", type=Path, help="fichier produit (par défaut : la sortie standard)")
-    export.add_argument(
-        "--csv", action="store_true", help="tous les avis, commentaires compris, en CSV (;) pour un tableur"
-    )
-    export.set_defaults(run=_run_feedback_export)
+    filing_commands.register(commands, contracts_option, _examples, _RAW)
 
 
 _EMBEDDER_HELP = (
@@ -271,6 +257,9 @@ def result_json(result: SearchResult) -> dict[str, Any]:
                 "path": [{"level": name, "title": title} for name, title in hit.path],
                 "contract": hit.contract_id,
                 "measures": [m.text for m in hit.measures],
+                "precedents": [
+                    {"title": p.title, "year": p.year, "carrier": p.carrier, "origin": p.origin} for p in hit.precedents
+                ],
             }
             for hit in result.hits
         ],
@@ -308,6 +297,7 @@ def _format_hit(rank: int, hit: Hit) -> str:
         f"   {hit.where()}",
     ]
     lines.extend(f"   - {m.text}" for m in hit.measures)
+    lines.extend(f"   déjà financé : {p.line()}" for p in hit.precedents)
     return "\n".join(lines)
 
 
@@ -352,36 +342,6 @@ def _run_chat(args: argparse.Namespace) -> int:
     print(f"Prêt en {time.perf_counter() - started:.1f} s : ouvrez {address} (Ctrl+C pour arrêter)", flush=True)
     app.block_thread()
     return 0
-
-
-def _run_feedback_export(args: argparse.Namespace) -> int:
-    from assistant.feedback import FeedbackStore
-    from assistant.settings import Settings
-
-    path = args.db or Settings.from_env().feedback_db
-    store = FeedbackStore(path, read_only=True)
-    if args.csv:
-        from assistant.classify import inert
-
-        table = store.export_table()
-        stream = io.StringIO()
-        writer = csv.DictWriter(stream, fieldnames=list(EXPORT_COLUMNS), delimiter=";")
-        writer.writeheader()
-        writer.writerows({key: inert(value) for key, value in row.items()} for row in table)
-        text, what = stream.getvalue(), f"{len(table)} avis"
-    else:
-        rows = store.export_corrections()
-        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        what = f"{len(rows)} questions corrigées (une par question)"
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        print(f"{what} → {args.out}")
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-EXPORT_COLUMNS = ("date", "question", "codes_cites", "avis", "code_propose", "commentaire", "contrat")
 
 
 _LEVELS_HELP = "noms des niveaux de la source, du plus large aux mesures, ex. pilier,enjeu,objectif,action"

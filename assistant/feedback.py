@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from index import find_codes, fold
 from index.cache import check_private
@@ -40,7 +41,11 @@ MIGRATIONS = {
     "contract": "ALTER TABLE feedback ADD COLUMN contract TEXT",
     # the answer voted on (a random id the page gives each answer): a second vote on it replaces the first
     "answer": "ALTER TABLE feedback ADD COLUMN answer TEXT",
+    # the project lead's decision on a correction (`cdv feedback review`): accepted ones become filings
+    "decision": "ALTER TABLE feedback ADD COLUMN decision TEXT CHECK (decision IN ('accepted', 'rejected'))",
+    "decided_at": "ALTER TABLE feedback ADD COLUMN decided_at REAL",
 }
+Decision = Literal["accepted", "rejected"]
 MAX_TEXT = 5000
 BUSY_TIMEOUT_SECONDS = 10  # how long a vote waits for another writer before saying the base is busy
 
@@ -58,6 +63,7 @@ class Feedback:
     correct_code: str | None
     typed: str | None = None
     contract: str | None = None
+    decision: Decision | None = None
 
 
 class FeedbackStore:
@@ -117,7 +123,7 @@ class FeedbackStore:
         try:
             columns = [row[1] for row in old.execute("PRAGMA table_info(feedback)")]
             wanted = [c for c in ("id", "created_at", "question", "cited_codes", "rating", "comment", "correct_code",
-                                  "typed", "contract", "answer") if c in columns]  # fmt: skip
+                                  "typed", "contract", "answer", "decision", "decided_at") if c in columns]  # fmt: skip
             if "id" not in wanted:
                 return 0, 0
             try:
@@ -220,7 +226,7 @@ class FeedbackStore:
                 if found:
                     db.execute(
                         "UPDATE feedback SET created_at = ?, question = ?, cited_codes = ?, rating = ?, comment = ?,"
-                        " correct_code = ?, typed = ?, contract = ? WHERE id = ?",
+                        " correct_code = ?, typed = ?, contract = ?, decision = NULL, decided_at = NULL WHERE id = ?",
                         (*values, found[0]),
                     )
                     return int(found[0])
@@ -235,10 +241,30 @@ class FeedbackStore:
         """Every stored vote, oldest first."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT id, created_at, question, cited_codes, rating, comment, correct_code, typed, contract"
-                " FROM feedback ORDER BY id"
+                "SELECT id, created_at, question, cited_codes, rating, comment, correct_code, typed, contract,"
+                " decision FROM feedback ORDER BY id"
             ).fetchall()
-        return [Feedback(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6], r[7], r[8]) for r in rows]
+        return [Feedback(r[0], r[1], r[2], tuple(json.loads(r[3])), *r[4:]) for r in rows]
+
+    def pending(self) -> list[Feedback]:
+        """The thumbs-down corrections (a proposed code) not yet accepted or rejected, oldest first."""
+        return [f for f in self.all() if f.rating == -1 and f.correct_code and f.decision is None]
+
+    def decide(self, ids: Collection[int], decision: Decision) -> None:
+        """Record the project lead's decision on these corrections (all or none).
+
+        Raises:
+            ValueError: an id that is not a pending correction (the message lists them).
+        """
+        waiting = {f.id for f in self.pending()}
+        unknown = sorted(set(ids) - waiting)
+        if unknown:
+            raise ValueError(f"avis {', '.join(map(str, unknown))} : pas une correction en attente de décision")
+        with self._connect() as db:
+            db.executemany(
+                "UPDATE feedback SET decision = ?, decided_at = ? WHERE id = ?",
+                [(decision, time.time(), i) for i in sorted(set(ids))],
+            )
 
     def export_corrections(self) -> list[dict[str, object]]:
         """Thumbs-down votes with a corrected code, as questions in the evaluation format: one per question

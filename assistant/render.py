@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
-from assistant.answer import Answer
+from assistant.answer import Answer, escape_markdown, unescape_markdown
 from corpus import Contract
 from index import MAX_QUERY_CHARS, SearchResult, fold
 
 ALL_AXES = "Tous les axes"
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$<>])")
-_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~$<>])")
-
-
-def escape_markdown(text: str) -> str:
-    """`text` as the chat shows it: every Markdown and HTML character escaped, so that a link, an image,
-    a heading or math typed by a user is shown as typed and never rendered (or fetched)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def unescape_markdown(text: str) -> str:
-    """The inverse of `escape_markdown` (the history comes back escaped)."""
-    return _ESCAPED.sub(r"\1", text)
+__all__ = ["escape_markdown", "unescape_markdown"]  # with the functions below
 
 
 def sources_html(answer: Answer, contracts: list[Contract]) -> str:
@@ -49,12 +34,15 @@ def sources_html(answer: Answer, contracts: list[Contract]) -> str:
                     f"{html.escape(', '.join(measure.candidates))})</span>"
                 )
             items.append(f"<li>{text}</li>")
+        precedents = "".join(f"<li>{html.escape(p.line())}</li>" for p in citation.precedents)
+        if precedents:
+            precedents = f'<div class="cdv-precedents">Déjà financé sous cet objectif :<ul>{precedents}</ul></div>'
         label = "Objectif cité" if rank == 0 else "Autre piste"
         cards.append(
             f'<div class="cdv-card" data-code="{html.escape(citation.code)}">'
             f"<h4>{label} : {html.escape(citation.code)} — {html.escape(citation.title)}</h4>"
             f'<div class="cdv-path">{html.escape(citation.where())} › {html.escape(citation.label)}</div>'
-            f"<ul>{''.join(items)}</ul></div>"
+            f"<ul>{''.join(items)}</ul>{precedents}</div>"
         )
     return "<div>" + "".join(cards) + "</div>"
 

@@ -23,14 +23,17 @@ def source_only(contract: Contract) -> Contract:
 
 
 def contract_form(contract: Contract, form: str) -> Contract:
-    """`contract` in one of the FORMS: as shipped, source-only, or titles-only.
+    """`contract` in one of the FORMS: as shipped, source-only, or titles-only; never with its filings
+    (figures say which knowledge they used: examples are added explicitly).
 
     Raises:
         ValueError: an unknown form.
     """
     if form not in FORMS:
         raise ValueError(f"forme inconnue {form!r} : choisir parmi {', '.join(FORMS)}")
-    return {"shipped": contract, "source-only": source_only(contract)}.get(form) or titles_only(contract)
+    if form == "shipped":
+        return contract.model_copy(update={"filings": ()})  # a form is the contract alone: examples only when asked
+    return source_only(contract) if form == "source-only" else titles_only(contract)
 
 
 def titles_only(contract: Contract) -> Contract:

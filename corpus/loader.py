@@ -48,7 +48,8 @@ def load_contract(path: str | Path) -> Contract:
 
 
 def load_contracts(path: str | Path = DEFAULT_DATA_DIR) -> list[Contract]:
-    """Load a contract file, or every contract file of a folder (sorted by name).
+    """Load a contract file, or every contract file of a folder (sorted by name), each with the past
+    filings kept beside it (`corpus.filings`).
 
     Every file is checked; all problems of all files are reported together.
     """
@@ -66,7 +67,7 @@ def load_contracts(path: str | Path = DEFAULT_DATA_DIR) -> list[Contract]:
     ids: dict[str, Path] = {}
     for file in files:
         try:
-            contract = load_contract(file)
+            contract = _with_filings(file, load_contract(file))
         except ContractError as exc:
             problems.extend(exc.problems)
             continue
@@ -81,11 +82,21 @@ def load_contracts(path: str | Path = DEFAULT_DATA_DIR) -> list[Contract]:
     return contracts
 
 
+def _with_filings(file: Path, contract: Contract) -> Contract:
+    """The contract with the past filings kept beside it, if any (`corpus.filings`)."""
+    from corpus.filings import filings_path, load_filings, with_filings  # filings reads contracts: no cycle at import
+
+    filings = load_filings(filings_path(file, contract.id), contract)
+    return with_filings(contract, filings) if filings else contract
+
+
 def contract_hash(contracts: list[Contract]) -> str:
     """A stable fingerprint of the contracts' content, for index manifests."""
     digest = hashlib.sha256()
     for contract in sorted(contracts, key=lambda c: c.id):
         digest.update(contract.model_dump_json().encode())
+        for filing in contract.filings:  # excluded from the dump: a new example is a change too
+            digest.update(filing.model_dump_json().encode())
     return digest.hexdigest()[:16]
 
 

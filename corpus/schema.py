@@ -145,8 +145,25 @@ class GlossaryEntry(_Frozen):
     uncertain: bool = False
 
 
+class Filing(_Frozen):
+    """A past action filed under one objective (a line of the yearly *programmation*, or a correction the
+    project lead accepted): how the territory itself reads its objectives. Kept in its own file beside
+    the contract (`corpus.filings`), never in the contract's source text."""
+
+    code: Code
+    title: Text
+    summary: Text | None = None
+    year: int | None = Field(default=None, ge=1990, le=2100)
+    carrier: Text | None = None  # the *porteur*: the association or service that ran it
+    origin: Text  # where it comes from: "programmation-2023.csv, ligne 12", "avis n° 34 accepté le …"
+
+    def text(self) -> str:
+        """The filing as one passage: its title, then its summary."""
+        return f"{self.title}. {self.summary}" if self.summary else self.title
+
+
 class Contract(_Frozen):
-    """A whole contrat de ville with its glossary."""
+    """A whole contrat de ville with its glossary, and (not part of its file) the territory's past filings."""
 
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     title: Text
@@ -165,6 +182,8 @@ class Contract(_Frozen):
     out_of_scope: tuple[Text, ...] = ()
     levels: Levels = Levels()
     axes: tuple[Axis, ...] = Field(min_length=1)
+    # attached from the contract's examples file by the loader; never written into the contract's own file
+    filings: tuple[Filing, ...] = Field(default=(), exclude=True)
 
     @model_validator(mode="after")
     def _consistent_tree(self) -> Contract:
@@ -202,6 +221,9 @@ class Contract(_Frozen):
                                     f"axes.{a}.priorities.{p}.objectives.{o}.measures.{m}"
                                     f".candidates: {code} is not another objective of this contract"
                                 )
+        for f, filing in enumerate(self.filings):
+            if filing.code not in seen_codes:
+                problems.append(f"filings.{f}.code: {filing.code} is not an objective of this contract")
         acronyms = [entry.acronym.casefold() for entry in self.glossary]
         for g, name in enumerate(acronyms):
             if name in acronyms[:g]:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from corpus import FORMS, contract_form, load_contracts
+from corpus import FORMS, Contract, contract_form, load_contracts
+from corpus.filings import read_filings, with_filings
 from eval.metrics import answered_right
 from eval.questions import DEFAULT_QUESTIONS, Split, load_questions
 from eval.report import evaluate, format_styles, format_table
@@ -63,6 +64,13 @@ def register(commands: Any, contracts_option: Callable[[argparse.ArgumentParser]
         help="forme(s) du contrat, séparées par des virgules : shipped (tel que livré), source-only (sans ajouts"
         " éditoriaux : vocabulary, *_en, out_of_scope), titles-only (source-only sans mesures ni descriptions)",
     )
+    evaluate.add_argument(
+        "--with-examples",
+        type=Path,
+        metavar="TABLEAU",
+        help="ajouter au contrat (un seul contrat chargé) ces actions passées (Intitulé ; Objectif…, comme"
+        " cdv examples import) : sans cette option, aucune forme n'en utilise",
+    )
     evaluate.set_defaults(run=_run_eval)
 
 
@@ -76,7 +84,7 @@ def _run_eval(args: argparse.Namespace) -> int:
     embedders = [e.strip() for e in args.embedder.split(",") if e.strip()]
     reports = []
     for form in forms:
-        contracts = [contract_form(c, form) for c in load_contracts(args.contracts)]
+        contracts = _with_examples([contract_form(c, form) for c in load_contracts(args.contracts)], args.with_examples)
         searchers: list[tuple[str, Searcher]] = []
         if "lexical" in retrievers:  # the lexical retriever does not depend on the embedder: one row for it
             searchers.append(("lexical", open_searcher(contracts, None)))
@@ -89,7 +97,8 @@ def _run_eval(args: argparse.Namespace) -> int:
                 chosen: Sequence[Retriever] = ("lexical",) if name == "lexical" else dense_retrievers
                 for retriever in chosen:
                     label = retriever if name == "lexical" else f"{retriever} ({name})"
-                    reports.append(evaluate(searcher, questions, retriever, f"{form} · {split} · {label}"))
+                    known = f"{form} + {args.with_examples.name}" if args.with_examples else form  # the knowledge used
+                    reports.append(evaluate(searcher, questions, retriever, f"{known} · {split} · {label}"))
     print(f"formes {', '.join(forms)} ; parties {', '.join(splits)}")
     print(format_table(reports))
     if args.styles:
@@ -117,6 +126,15 @@ def _run_eval(args: argparse.Namespace) -> int:
     args.report.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nRapport écrit dans {args.report}")
     return 0
+
+
+def _with_examples(contracts: list[Contract], table: Path | None) -> list[Contract]:
+    """The contracts, or the only one with the past filings of `table` attached."""
+    if table is None:
+        return contracts
+    if len(contracts) != 1:
+        raise ValueError("--with-examples : un seul contrat doit être chargé (--contracts FICHIER)")
+    return [with_filings(contracts[0], read_filings(table, contracts[0]))]
 
 
 def _choices(text: str, allowed: Sequence[str], option: str) -> list[str]:

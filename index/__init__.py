@@ -5,7 +5,7 @@ from index.cache import default_cache_dir
 from index.confidence import CONFIDENT_MARGIN, Confidence, confidence, lead
 from index.dense import StaleIndexError
 from index.embedders import DEFAULT_EMBEDDER, E5_NAME, MINILM_NAME, USE_NAME, Embedder, load_embedder
-from index.hits import Hit, MatchedMeasure, SearchResult
+from index.hits import Hit, MatchedMeasure, Precedent, SearchResult
 from index.searcher import Searcher, open_searcher
 from index.settings import MAX_QUERY_CHARS, RETRIEVERS, Retriever, SearchSettings
 from index.text import find_codes, fold
@@ -23,6 +23,7 @@ __all__ = [
     "Embedder",
     "Hit",
     "MatchedMeasure",
+    "Precedent",
     "Retriever",
     "SearchResult",
     "SearchSettings",

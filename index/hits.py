@@ -16,6 +16,22 @@ class MatchedMeasure:
 
 
 @dataclass(frozen=True)
+class Precedent:
+    """A past action filed under a cited objective that resembles the question."""
+
+    title: str
+    year: int | None
+    carrier: str | None
+    origin: str
+    score: float
+
+    def line(self) -> str:
+        """ "Atelier vélo des jeunes de la Briqueterie (2023, Association X)"."""
+        about = ", ".join(str(part) for part in (self.year, self.carrier) if part)
+        return f"{self.title} ({about})" if about else self.title
+
+
+@dataclass(frozen=True)
 class Hit:
     """One objective found for a question."""
 
@@ -32,6 +48,7 @@ class Hit:
     dense_rank: int | None = None
     path: tuple[tuple[str, str], ...] = ()  # (("Axe 1", title), ("Priorité 1.2", title)): the source's levels
     label: str = ""  # "Objectif opérationnel 5.1.3", "Objectif 2.3"
+    precedents: tuple[Precedent, ...] = ()  # past filings under this objective that resemble the question
 
     def where(self) -> str:
         """The levels above the objective on one line: "Axe 1 : … › Priorité 1.2 : …"."""

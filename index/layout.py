@@ -75,6 +75,12 @@ class Layout:
         self.whole = Scope(0, len(self.objectives), 0, len(passages))
         self.measure_ids = [i for i, p in enumerate(passages) if p.kind == "measure"]
         self.measures_of = _measure_layout(passages, self.measure_ids, self.passage_owner)
+        # per objective, the passages of its past filings
+        filed: dict[int, list[int]] = defaultdict(list)
+        for pid, passage in enumerate(passages):
+            if passage.kind == "filing":
+                filed[int(self.passage_owner[pid])].append(pid)
+        self.filings_of = {owner: np.array(ids) for owner, ids in filed.items()}
 
 
 def _objectives(contracts: list[Contract]) -> list[Objective]:

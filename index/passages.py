@@ -11,7 +11,8 @@ from corpus import Contract
 
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\s*\n\s*(?:[-•–>*]\s*)?")
 
-PassageKind = Literal["title", "measure", "description", "vocabulary", "situation"]
+PassageKind = Literal["title", "measure", "description", "vocabulary", "situation", "filing"]
+FILING_CHARS = 400  # a filing's passage: its title and the start of its summary (the embedders read ~128 words)
 Attached = Mapping[tuple[str, str], Sequence[str]]  # objective key → everyday situations from the thesaurus
 
 
@@ -24,6 +25,7 @@ class Passage:
     kind: PassageKind
     text: str
     measure: int | None = None  # index of the measure inside its objective
+    filing: int | None = None  # index of the past filing in its contract's `filings`
     lang: Literal["fr", "en"] = "fr"
 
 
@@ -39,6 +41,7 @@ def build_passages(
     """
     passages: list[Passage] = []
     for contract in contracts:
+        filed = _filings_by_code(contract)
         for axis, priority, objective in contract.objectives():
             cid, code = contract.id, objective.code
             # the level above says what a terse title leaves out ("Favoriser l'insertion" under "Emploi")
@@ -58,16 +61,20 @@ def build_passages(
                 passages.extend(Passage(cid, code, "vocabulary", word) for word in objective.vocabulary)
             for situation in (situations or {}).get((cid, code), ()):
                 passages.append(Passage(cid, code, "situation", situation))
+            # how the territory filed its past actions under this objective: real requests, in its words
+            for f in filed.get(code, ()):
+                passages.append(Passage(cid, code, "filing", contract.filings[f].text()[:FILING_CHARS], filing=f))
     return passages
 
 
 def objective_documents(
     contracts: list[Contract], *, enriched: bool = True, situations: Attached | None = None
 ) -> dict[tuple[str, str], str]:
-    """One text per objective (titles, measures, with `enriched` English and vocabulary, and the attached
-    thesaurus situations), for lexical search."""
+    """One text per objective (titles, measures, with `enriched` English and vocabulary, the attached
+    thesaurus situations and the contract's past filings), for lexical search."""
     documents: dict[tuple[str, str], str] = {}
     for contract in contracts:
+        filed = _filings_by_code(contract)
         for axis, priority, objective in contract.objectives():
             parts = [objective.title, priority.title or axis.title, objective.description or ""]
             parts += [m.text for m in objective.measures]
@@ -75,8 +82,16 @@ def objective_documents(
                 parts += [objective.title_en or "", *(m.text_en or "" for m in objective.measures)]
                 parts += objective.vocabulary
             parts += (situations or {}).get((contract.id, objective.code), ())
+            parts += [contract.filings[f].text() for f in filed.get(objective.code, ())]
             documents[(contract.id, objective.code)] = "\n".join(p for p in parts if p)
     return documents
+
+
+def _filings_by_code(contract: Contract) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for f, filing in enumerate(contract.filings):
+        grouped.setdefault(filing.code, []).append(f)
+    return grouped
 
 
 def sentences(text: str) -> list[str]:

@@ -21,16 +21,24 @@ from index.cache import check_private, default_cache_dir
 from index.denseside import DenseSide
 from index.embedders import Embedder
 from index.fusion import ranks
-from index.hits import Hit, MatchedMeasure, SearchResult
+from index.hits import Hit, MatchedMeasure, Precedent, SearchResult
 from index.layout import Layout, Scope
 from index.passages import Passage, build_passages
 from index.placement import place_thesaurus
-from index.settings import MAX_QUERY_CHARS, RETRIEVERS, Retriever, SearchSettings
+from index.settings import (
+    MAX_QUERY_CHARS,
+    PRECEDENT_FLOOR,
+    PRECEDENT_FLOOR_DEFAULT,
+    RETRIEVERS,
+    Retriever,
+    SearchSettings,
+)
 from index.signals import fuse
 from index.text import Analyzer, find_codes, fold, load_everyday, summary_title
 from index.textside import text_side
 
 logger = logging.getLogger(__name__)
+PRECEDENTS = 3  # past filings shown under a cited objective, at most
 
 
 class _Embedded(NamedTuple):
@@ -375,6 +383,7 @@ class Searcher:
             label=objective.label,
             score=round(score, 4),
             measures=self._matched_measures(i, measure_lexical, vector),
+            precedents=self._precedents(i, vector),
             lexical_rank=lexical_rank,
             dense_rank=int(dense_ranks[rank_index]) if dense_ranks is not None else None,
         )
@@ -394,6 +403,27 @@ class Searcher:
         keep = [int(m) for m in order if per_measure[m] >= best * 0.85 or m == order[0]]
         measures = self._objectives[i].measures
         return tuple(replace(measures[numbers[m]], score=round(float(per_measure[m]), 4)) for m in keep)
+
+    def _precedents(self, i: int, vector: np.ndarray | None) -> tuple[Precedent, ...]:
+        """Up to three past filings of objective `i` closest to the question, when close enough."""
+        passage_ids = self._layout.filings_of.get(i)
+        if passage_ids is None or vector is None or self._dense is None:
+            return ()
+        scores = self._dense.scores_at(vector[None, :], self._vector_row[passage_ids])[0]
+        order = np.argsort(-scores, kind="stable")[:PRECEDENTS]
+        contract = self._objectives[i].contract
+        floor = self.settings.precedent_floor
+        if floor is None:
+            floor = PRECEDENT_FLOOR.get(self.embedder.name if self.embedder else "", PRECEDENT_FLOOR_DEFAULT)
+        found = []
+        for k in order:
+            if scores[k] < floor:
+                break
+            filing = contract.filings[self._passages[int(passage_ids[k])].filing or 0]
+            found.append(
+                Precedent(filing.title, filing.year, filing.carrier, filing.origin, round(float(scores[k]), 4))
+            )
+        return tuple(found)
 
 
 _ANY_CODE_OR_THREE = re.compile(r"[0-9a-z]{1,8}(?:\s?[.\-]\s?[0-9a-z]{1,8})+")

@@ -13,6 +13,9 @@ Fusion = Literal["weighted", "rrf"]
 MAX_QUERY_CHARS = 2000
 # across all contracts of an approximate index: how many nearest passages the HNSW graph shortlists
 SHORTLIST = 1000
+# the cosine from which a past filing resembles a question enough to be shown (see `precedent_floor`)
+PRECEDENT_FLOOR: dict[str, float] = {"e5-small": 0.86, "use-multilingual": 0.55}
+PRECEDENT_FLOOR_DEFAULT = 0.6
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class SearchSettings:
     # the lexical retriever alone has no embeddings: refuse when its best objectives' text holds less
     # than this share of the question's stems
     abstain_coverage: float = 0.167
+    # a past filing is shown as a precedent when its cosine with the question reaches this (None: the
+    # embedder's value in PRECEDENT_FLOOR, else PRECEDENT_FLOOR_DEFAULT)
+    precedent_floor: float | None = None
 
     def __post_init__(self) -> None:
         if self.retriever not in RETRIEVERS:

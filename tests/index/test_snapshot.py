@@ -13,7 +13,7 @@ from tests.index.snapshot import RECORD, answers, questions
 @pytest.mark.slow
 @pytest.mark.parametrize("form", ["shipped", "source-only"])
 def test_answers_match_the_record(form: str, default_searcher: Searcher, source_only_searcher: Searcher) -> None:
-    """Refusal, the three first codes and the matched measures of each of ~830 questions are as recorded."""
+    """Refusal, the first code and its matched measures for each of ~830 questions are as recorded."""
     recorded = json.loads(RECORD.read_text(encoding="utf-8"))[form]
     searcher = default_searcher if form == "shipped" else source_only_searcher
     now = json.loads(json.dumps(answers(searcher, questions())))

@@ -1,0 +1,198 @@
+"""The territory's past filings of a contract (its *programmation*, accepted corrections): read from a
+table, checked against the contract, kept in their own file beside it.
+
+A contract `corpus/data/lannion-2024-2030.yaml` keeps its filings in
+`corpus/data/examples/lannion-2024-2030.yaml`: the contract's file stays the source's text, and the folder
+of contracts never mistakes a filings file for a contract.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from corpus.loader import ContractError
+from corpus.schema import Contract, Filing
+from corpus.sheets import read_rows
+
+FOLDER = "examples"
+MAX_CELL = 5_000  # characters: a summary is a paragraph, not a document
+COLUMNS = {
+    "title": ("intitule", "intitule de l'action", "titre", "action", "nom de l'action", "projet"),
+    "summary": ("resume", "description", "descriptif", "objet", "contenu"),
+    "objective": ("objectif", "code", "objectif vise", "code objectif", "objectif du contrat", "axe/objectif"),
+    "year": ("annee", "millesime", "exercice"),
+    "carrier": ("porteur", "porteur de projet", "structure", "association", "operateur"),
+}
+_FORMULA = re.compile(r"^(?:[=@]|[+\-][\d(=+\-])")  # what a spreadsheet would run instead of show
+
+
+def filings_path(contracts: Path, contract_id: str) -> Path:
+    """Where the filings of contract `contract_id` are kept, for a contract file or a folder of contracts."""
+    folder = contracts if contracts.is_dir() else contracts.parent
+    return folder / FOLDER / f"{contract_id}.yaml"
+
+
+def read_filings(path: Path, contract: Contract) -> list[Filing]:
+    """The rows of a table of past filings, each checked against `contract`.
+
+    The objective is given by its code as the contract writes it, or by its title (accents, case and
+    punctuation ignored).
+
+    Raises:
+        ContractError: every problem found, each as `file: ligne N: colonne: message` (nothing is kept
+            unless the whole table is valid).
+    """
+    rows = read_rows(path)
+    header = [_fold(cell) for cell in rows[0]]
+    columns: dict[str, int] = {}
+    for role, names in COLUMNS.items():
+        found = [i for i, name in enumerate(header) if name in names]
+        if found:
+            columns[role] = found[0]
+    missing = [role for role in ("title", "objective") if role not in columns]
+    if missing:
+        wanted = {"title": "Intitulé", "objective": "Objectif (code ou titre)"}
+        raise ContractError(
+            [f"{path}: ligne 1: colonne(s) manquante(s) : {', '.join(wanted[m] for m in missing)}"
+             f" (en-tête lu : {' ; '.join(rows[0])})"]
+        )  # fmt: skip
+    by_code, by_title = _objective_keys(contract)
+    problems: list[str] = []
+    filings: list[Filing] = []
+    for number, row in enumerate(rows[1:], start=2):
+        where = f"{path}: ligne {number}"
+        cells = {role: row[i].strip() if i < len(row) else "" for role, i in columns.items()}
+        bad = [role for role, text in cells.items() if len(text) > MAX_CELL or _FORMULA.match(text)]
+        for role in bad:
+            kind = "trop longue" if len(cells[role]) > MAX_CELL else "formule de tableur (commence par =, +, - ou @)"
+            problems.append(f"{where}: {rows[0][columns[role]]}: cellule {kind}")
+        if bad:
+            continue
+        if not cells["title"]:
+            problems.append(f"{where}: {rows[0][columns['title']]}: vide")
+            continue
+        written = cells["objective"]
+        code = by_code.get(_code_key(written)) or by_title.get(_title_key(written))
+        if code is None:
+            what = (
+                "vide" if not written else f"« {written[:80]} » n'est ni un code ni un titre d'objectif de ce contrat"
+            )
+            problems.append(f"{where}: {rows[0][columns['objective']]}: {what}")
+            continue
+        year = cells.get("year", "")
+        if year and not re.fullmatch(r"(19|20|21)\d\d", year.removesuffix(".0")):
+            problems.append(f"{where}: {rows[0][columns['year']]}: « {year[:20]} » n'est pas une année")
+            continue
+        filings.append(
+            Filing(
+                code=code,
+                title=cells["title"],
+                summary=cells.get("summary") or None,
+                year=int(year.removesuffix(".0")) if year else None,
+                carrier=cells.get("carrier") or None,
+                origin=f"{path.name}, ligne {number}",
+            )
+        )
+    if problems:
+        raise ContractError(problems)
+    if not filings:
+        raise ContractError([f"{path}: aucune action dans ce tableau"])
+    return filings
+
+
+def merge(kept: Sequence[Filing], new: Iterable[Filing]) -> tuple[list[Filing], list[Filing]]:
+    """`kept` followed by the new filings that are not already there (same objective, title and summary),
+    and the ones left out as duplicates."""
+    seen = {_same(f) for f in kept}
+    merged, duplicates = list(kept), []
+    for filing in new:
+        if _same(filing) in seen:
+            duplicates.append(filing)
+            continue
+        seen.add(_same(filing))
+        merged.append(filing)
+    return merged, duplicates
+
+
+def load_filings(path: Path, contract: Contract) -> list[Filing]:
+    """The filings kept in `path` (none when it does not exist), checked against `contract`.
+
+    Raises:
+        ContractError: unreadable file, a filing that is not valid, or one filed under an objective the
+            contract does not have.
+    """
+    if not path.is_file():
+        return []
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ContractError([f"{path}: fichier YAML illisible : {exc}"]) from exc
+    if not isinstance(raw, dict) or raw.get("contract") != contract.id or not isinstance(raw.get("filings"), list):
+        raise ContractError([f"{path}: attendu « contract: {contract.id} » et une liste « filings »"])
+    filings: list[Filing] = []
+    problems: list[str] = []
+    for n, item in enumerate(raw["filings"]):
+        try:
+            filings.append(Filing.model_validate(item))
+        except ValidationError as exc:
+            problems.extend(
+                f"{path}: filings.{n}: {e['loc'][-1] if e['loc'] else ''}: {e['msg']}" for e in exc.errors()
+            )
+    codes = {objective.code for _, _, objective in contract.objectives()}
+    problems += [
+        f"{path}: filings.{n}: code: {f.code} n'est pas un objectif du contrat {contract.id}"
+        for n, f in enumerate(filings)
+        if f.code not in codes
+    ]
+    if problems:
+        raise ContractError(problems)
+    return filings
+
+
+def save_filings(path: Path, contract: Contract, filings: Sequence[Filing]) -> None:
+    """Write the filings of `contract` to `path` (whole, through a temporary file)."""
+    payload = {"contract": contract.id, "filings": [f.model_dump(mode="json", exclude_none=True) for f in filings]}
+    text = yaml.safe_dump(payload, allow_unicode=True, sort_keys=False, width=120)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".yaml.tmp")
+    temporary.write_text(f"# Past filings of {contract.id}, written by `cdv examples import`.\n{text}", "utf-8")
+    temporary.replace(path)
+
+
+def with_filings(contract: Contract, filings: Sequence[Filing]) -> Contract:
+    """`contract` with these filings attached (validated: each must name one of its objectives)."""
+    return Contract.model_validate({**contract.model_dump(), "filings": [f.model_dump() for f in filings]})
+
+
+def _objective_keys(contract: Contract) -> tuple[dict[str, str], dict[str, str]]:
+    by_code: dict[str, str] = {}
+    by_title: dict[str, str] = {}
+    for _, _, objective in contract.objectives():
+        by_code[_code_key(objective.code)] = objective.code
+        by_title.setdefault(_title_key(objective.title), objective.code)
+    return by_code, by_title
+
+
+def _code_key(text: str) -> str:
+    """A code as written, whatever its spacing, case, separator or final dot ("5-1-3", "ii.c.", "OO 3")."""
+    text = _fold(text).removeprefix("objectif").strip()
+    return re.sub(r"[\s.\-]+", ".", text).strip(".")
+
+
+def _title_key(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", _fold(text)).split())
+
+
+def _same(filing: Filing) -> tuple[str, str, str]:
+    return filing.code, _title_key(filing.title), _title_key(filing.summary or "")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
