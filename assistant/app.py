@@ -15,7 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
-from assistant.answer import compose_answer
+from assistant.answer import compose_answer, funding_block
 from assistant.feedback import FeedbackStore
 from assistant.limits import BodySizeLimit, ClosedRoutes, cut
 from assistant.render import (
@@ -83,7 +83,22 @@ CSS = """
 .cdv-ranking th:nth-child(2), .cdv-ranking td:nth-child(2) {width:4em;}
 .cdv-ranking th:nth-child(4), .cdv-ranking td:nth-child(4) {width:22%;}
 .cdv-bar {height:0.8em; background:#6b8afd; border-radius:4px; margin-top:0.4em;}
+.cdv-precedents {margin-top:6px; font-size:0.92em; color:#24292f;}
+/* on a phone the input, the welcome and the examples are in view on first load: a shorter chat box */
+@media (max-width: 640px) {
+  #chat {height:34vh !important; min-height:180px;}
+  #intro h1 {font-size:1.35em; margin-bottom:2px;}
+  #intro p {font-size:0.92em; line-height:1.3;}
+}
 """
+# shown in the empty chat: what to type, and what comes back
+WELCOME = (
+    "**Bonjour !** Décrivez votre action ou votre question en quelques mots (ou collez le résumé du projet).\n\n"
+    "L'assistant cite l'objectif du contrat qui la couvre, avec un texte prêt à copier pour votre dossier."
+)
+SYSTEM_FONTS = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "Arial", "sans-serif")
+# the page is in French: screen readers, spelling and translation tools read it as such
+HEAD = '<script>document.documentElement.lang = "fr";</script>'
 
 
 def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
@@ -92,11 +107,13 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
     examples = list(dict.fromkeys(e for c in searcher.contracts for e in c.examples)) or DEFAULT_EXAMPLES
     with gr.Blocks(title=f"Assistant — {names}"[:120], analytics_enabled=False) as app:
         gr.Markdown(
-            "# Assistant du contrat de ville\n"
-            f"{contract_line(searcher.contracts)}. Décrivez votre action ou posez votre question : "
-            "l'assistant cite les objectifs opérationnels du contrat qui la couvrent."
+            elem_id="intro",
+            value=f"# Assistant du contrat de ville\n{contract_line(searcher.contracts)}.",
         )
         last = gr.State(None)
+        # the conversation kept in this browser (encrypted by the page library), so that a reload does not
+        # lose it; read back through normalise_history like any history a client sends
+        saved = gr.BrowserState([], storage_key="cdv-conversation")
         # several contracts loaded: the user picks one, and every answer, tree and ranking stays within it
         ids = [c.id for c in searcher.contracts]
         chosen = gr.State(ids[0])
@@ -115,11 +132,12 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     chatbot = gr.Chatbot(
                         label="Discussion",
                         show_label=False,  # the tab already says it; the floating label hid the first line
-                        height=560,
+                        height=470,  # with the input and three examples below it on a 900 px screen
                         elem_id="chat",
                         latex_delimiters=[],
                         autoscroll=False,  # SHOW_ANSWER puts the start of the answer in view instead
                         buttons=[],  # Gradio's share/clear/copy icons sat over the cited code on a phone
+                        placeholder=WELCOME,
                     )
                     question = gr.Textbox(
                         label="Votre question",
@@ -128,10 +146,14 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                         max_length=MAX_QUERY_CHARS * 5,
                         submit_btn="Envoyer",
                     )
+                    gr.Examples(examples, inputs=question, label="Exemples")
                     # starting over empties every panel: the chat, the sources, the funding text, the vote
                     new_conversation = gr.Button("Nouvelle conversation", elem_id="new-conversation", size="sm")
-                    gr.Examples(examples, inputs=question, label="Exemples")
                 with gr.Column(scale=2):
+                    # the cited objective or another plausible one: the funding text follows the choice
+                    use = gr.Radio(
+                        [], label="Objectif retenu pour le dossier", elem_id="use-objective", visible=False
+                    )
                     sources = gr.HTML(label="Sources", elem_id="sources", value=empty_sources())
                     # plain text with a copy button, to paste into the application form as it is
                     funding = gr.Textbox(
@@ -185,20 +207,38 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             shown = escape_markdown(message[:MAX_QUERY_CHARS] + ("…" if len(message) > MAX_QUERY_CHARS else ""))
             if answer is None:
                 history += [{"role": "user", "content": shown}, {"role": "assistant", "content": _TOO_SLOW}]
-                return history, empty_sources(), "", None, ""
+                return history, empty_sources(), "", None, "", _NO_CHOICE
             history += [{"role": "user", "content": shown}, {"role": "assistant", "content": answer.text}]
-            state = {
+            cited = [answer.best, *answer.others] if answer.best else []
+            state: dict[str, Any] = {
                 "answer": secrets.token_hex(8),  # a second vote on this answer replaces the first
                 "question": answer.query or message,
                 "typed": message,
                 "codes": list(answer.cited_codes),
                 "contract": within,
+                "hits": cited,  # for "Objectif retenu pour le dossier"
             }
-            return history, sources_html(answer, searcher.contracts), answer.funding_block or "", state, ""
+            choice = gr.update(
+                choices=[(f"{h.code} — {h.title}"[:90], h.code) for h in cited],
+                value=cited[0].code if cited else None,
+                visible=len(cited) > 1,
+            )
+            return history, sources_html(answer, searcher.contracts), answer.funding_block or "", state, "", choice
 
         answered = question.submit(
-            respond, [question, chatbot, last, chosen], [chatbot, sources, funding, last, question], api_name="respond"
+            respond,
+            [question, chatbot, last, chosen],
+            [chatbot, sources, funding, last, question, use],
+            api_name="respond",
         )
+
+        def use_objective(code: str | None, state: dict[str, Any] | None) -> str:
+            hits = (state or {}).get("hits") or []
+            hit = next((h for h in hits if h.code == code), None)
+            contract = next((c for c in searcher.contracts if hit and c.id == hit.contract_id), None)
+            return funding_block(hit, contract) if hit and contract else ""
+
+        use.input(use_objective, [use, last], [funding], api_name="use_objective")
 
         def reset_feedback() -> tuple[Any, ...]:
             # a new answer gets a fresh form: no thumb, code or "Merci" left from the previous one
@@ -206,12 +246,14 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
 
         answered.then(reset_feedback, None, [rating, correct, comment, status], api_visibility="private")
         new_conversation.click(
-            lambda: ([], empty_sources(), "", None, "", None, "", "", ""),
+            lambda: ([], empty_sources(), "", None, "", None, "", "", "", _NO_CHOICE, []),
             None,
-            [chatbot, sources, funding, last, question, rating, correct, comment, status],
+            [chatbot, sources, funding, last, question, rating, correct, comment, status, use, saved],
             api_visibility="private",
         )
         answered.then(None, None, None, js=SHOW_ANSWER)
+        answered.then(lambda history: normalise_history(history), chatbot, saved, api_visibility="private")
+        app.load(lambda kept: normalise_history(kept), saved, chatbot, api_visibility="private")
 
         known_codes = {c.id: {o.code for _, _, o in c.objectives()} for c in searcher.contracts}
 
@@ -311,8 +353,10 @@ def _launch(app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None, bl
         auth=auth,
         show_error=False,
         blocked_paths=[str(settings.feedback_db.parent)],
-        theme=gr.themes.Soft(),
+        # the system's own fonts: the theme's bundled one draws E and z as Ɛ and ƶ ("Ɛnvoyer"), which reads as typos
+        theme=gr.themes.Soft(font=SYSTEM_FONTS, font_mono=("ui-monospace", "monospace")),
         css=CSS,
+        head=HEAD,
         prevent_thread_lock=not block,
         quiet=True,
     )
@@ -378,6 +422,7 @@ def _text(content: Any) -> str:
 
 
 MAX_FEEDBACK_CHARS = 5000
+_NO_CHOICE = gr.update(choices=[], value=None, visible=False)
 _TOO_SLOW = (
     "La recherche a pris trop de temps et a été interrompue. Reformulez votre question plus brièvement, "
     "ou réessayez dans un instant."

@@ -281,7 +281,9 @@ class Searcher:
             order = [i for i in order if self.keys[first + i][1] in known]
             abstain = not known
         lexical_ranks = ranks(lexical)
-        dense_ranks = ranks(dense) if dense is not None else None
+        # "by the meaning": the rank the dense retriever gives (passage cosines and classifier fused), so that
+        # in that mode the rows come in the order of the ranks they show
+        dense_ranks = ranks(fuse(signals_scores, self.settings, "dense")) if dense is not None else None
         measure_lexical = self._measure_lexical.word_scores(query)
         hits = tuple(
             self._hit(scope.first + i, float(fused[i]), measure_lexical, vector, int(lexical_ranks[i]), dense_ranks, i)

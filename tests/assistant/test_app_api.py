@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,26 @@ def _client(url: str) -> Any:
 def test_answer_sources_and_funding_block(server: tuple[str, Path]) -> None:
     """A question returns the chat history with a cited answer, source cards and the funding block."""
     client = _client(server[0])
-    history, sources, funding, cleared = client.predict("les jeunes qui sechent les cours", [], api_name="/respond")
+    history, sources, funding, cleared, use = client.predict(
+        "les jeunes qui sechent les cours", [], api_name="/respond"
+    )
     assert "**5.1.3**" in _text(history[-1]["content"])
     assert 'data-code="5.1.3"' in sources and "<mark>" in sources
     assert "Objectif opérationnel 5.1.3" in funding
-    assert cleared == ""
+    # the objective used for the funding text: the cited one, among the plausible ones
+    assert cleared == "" and use["value"] == "5.1.3" and use["choices"][0][1] == "5.1.3"
+
+
+def test_another_plausible_objective_can_be_used(server: tuple[str, Path]) -> None:
+    """"Objectif retenu pour le dossier": choosing another cited objective rewrites the funding text."""
+    client = _client(server[0])
+    _, sources, funding, _, choice = client.predict("aide aux devoirs", [], api_name="/respond")
+    use = choice["value"]
+    other = next(code for code in re.findall(r'data-code="([^"]+)"', sources) if code != use)
+    assert [other, other] in [[label.split(" — ")[0], code] for label, code in choice["choices"]]
+    rewritten = client.predict(other, api_name="/use_objective")
+    assert f"Objectif opérationnel {other}" in rewritten and f"Objectif opérationnel {use}" in funding
+    assert rewritten != funding
 
 
 def test_follow_up_through_the_api(server: tuple[str, Path]) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from corpus import Contract
+
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -137,6 +139,28 @@ _CODE_IN_VIEW = """() => {
 _ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update"]
 
 
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+def test_first_load_shows_the_input_a_welcome_and_examples(
+    server: tuple[str, Path], browser: Any, caph: Contract, width: int, height: int
+) -> None:
+    """Before anything is typed, on a phone as on a desktop: the input, a welcome in French and three
+    example questions are all on the first screen; the page says it is in French."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(server[0])
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        page.wait_for_timeout(300)
+        welcome = page.get_by_text("Décrivez votre action ou votre question", exact=False).first
+        examples = [page.get_by_text(text, exact=True).first for text in caph.examples[:3]]
+        for element in (page.locator("#question textarea"), welcome, *examples):
+            box = element.bounding_box()
+            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, element
+        assert page.evaluate("document.documentElement.lang") == "fr"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    finally:
+        page.close()
+
+
 def test_the_search_tab_on_a_phone(server: tuple[str, Path], browser: Any) -> None:
     """The Recherche tab speaks plain French, fits a 390 px screen, and runs again when the method changes."""
     page = browser.new_page(viewport={"width": 390, "height": 844})
@@ -180,6 +204,36 @@ def test_the_feedback_form_starts_blank_for_each_answer(page: Any) -> None:
     )
     assert page.locator("#rating input:checked").count() == 0
     assert page.input_value("#comment textarea, #comment input") == ""
+
+
+def test_a_reload_keeps_the_conversation(server: tuple[str, Path], browser: Any) -> None:
+    """The conversation survives a page reload (kept in the browser), and a follow-up after the reload is
+    still read with it; "Nouvelle conversation" forgets it for good."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    answers = "document.querySelectorAll('#chat .message-row.bot-row').length"
+    try:
+        page.goto(server[0])
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        page.fill("#question textarea", "prévention de l'alcool chez les jeunes")
+        page.press("#question textarea", "Enter")
+        page.wait_for_function(f"{answers} == 1", timeout=30_000)
+        page.wait_for_timeout(500)  # the conversation is saved right after the answer
+        page.reload()
+        page.wait_for_function(f"{answers} == 1", timeout=30_000)
+        assert "prévention de l'alcool chez les jeunes" in page.inner_text("#chat")
+        page.fill("#question textarea", "et pour les adolescents ?")
+        page.press("#question textarea", "Enter")
+        page.wait_for_function(f"{answers} == 2", timeout=30_000)
+        assert "Compris avec votre question précédente" in page.inner_text("#chat")
+        page.click("#new-conversation")
+        page.wait_for_function(f"{answers} == 0", timeout=30_000)
+        page.wait_for_timeout(500)
+        page.reload()
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        page.wait_for_timeout(1_000)
+        assert page.evaluate(answers) == 0
+    finally:
+        page.close()
 
 
 def test_new_conversation_empties_every_panel(page: Any) -> None:

@@ -124,3 +124,10 @@ def test_use_still_loads() -> None:
     """The multilingual USE stays available with --embedder use-multilingual."""
     vectors = load_embedder(USE_NAME).encode_queries(["aide aux devoirs"])
     assert vectors.shape == (1, 512)
+
+
+def test_by_the_meaning_rows_come_in_the_order_of_their_meaning_rank(default_searcher: Searcher) -> None:
+    """The Recherche tab shows each objective's rank "par le sens": in that mode it is the row order."""
+    for question in ("marchands de sommeil", "les jeunes qui sèchent les cours", "atelier cuisine entre voisines"):
+        hits = default_searcher.search(question, k=10, retriever="dense").hits
+        assert [h.dense_rank for h in hits] == list(range(1, len(hits) + 1))
