@@ -84,6 +84,7 @@ CSS = """
 .cdv-ranking th:nth-child(4), .cdv-ranking td:nth-child(4) {width:22%;}
 .cdv-bar {height:0.8em; background:#6b8afd; border-radius:4px; margin-top:0.4em;}
 .cdv-precedents {margin-top:6px; font-size:0.92em; color:#24292f;}
+#funding:has(textarea:placeholder-shown) {display:none;}
 /* on a phone the input, the welcome and the examples are in view on first load: a shorter chat box */
 @media (max-width: 640px) {
   #chat {height:34vh !important; min-height:180px;}
@@ -139,6 +140,22 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                         buttons=[],  # Gradio's share/clear/copy icons sat over the cited code on a phone
                         placeholder=WELCOME,
                     )
+                    # right under the answer, so that on a phone it is on the answer's first screen: plain text
+                    # with a copy button, to paste into the application form as it is (hidden while empty)
+                    funding = gr.Textbox(
+                        label="Pour votre dossier",
+                        placeholder="Le texte pour votre dossier apparaîtra ici.",
+                        buttons=["copy"],
+                        elem_id="funding",
+                        lines=5,
+                        max_lines=30,
+                        interactive=False,
+                        autoscroll=False,
+                    )
+                    # the cited objective or another plausible one: the funding text follows the choice
+                    use = gr.Radio(
+                        [], label="Objectif retenu pour le dossier", elem_id="use-objective", visible=False
+                    )
                     question = gr.Textbox(
                         label="Votre question",
                         placeholder="ex. aide aux devoirs pour les collégiens du quartier",
@@ -150,21 +167,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     # starting over empties every panel: the chat, the sources, the funding text, the vote
                     new_conversation = gr.Button("Nouvelle conversation", elem_id="new-conversation", size="sm")
                 with gr.Column(scale=2):
-                    # the cited objective or another plausible one: the funding text follows the choice
-                    use = gr.Radio(
-                        [], label="Objectif retenu pour le dossier", elem_id="use-objective", visible=False
-                    )
                     sources = gr.HTML(label="Sources", elem_id="sources", value=empty_sources())
-                    # plain text with a copy button, to paste into the application form as it is
-                    funding = gr.Textbox(
-                        label="Pour votre dossier",
-                        buttons=["copy"],
-                        elem_id="funding",
-                        lines=8,
-                        max_lines=30,
-                        interactive=False,
-                        autoscroll=False,
-                    )
             with gr.Accordion("Cette réponse vous a-t-elle aidé ?", open=False, elem_id="feedback"):
                 rating = gr.Radio(["👍 Oui", "👎 Non"], label="Votre avis", elem_id="rating")
                 correct = gr.Textbox(

@@ -118,6 +118,11 @@ def test_the_cited_code_is_in_view_when_the_answer_arrives(
         assert box is not None and chat is not None
         assert chat["y"] <= box["y"] and box["y"] + box["height"] <= chat["y"] + chat["height"]  # in the chat's view
         assert box["y"] >= 0 and box["y"] + box["height"] <= height  # and on the screen
+        # the funding text, with its copy button, on the same screen as the answer's code
+        copy = page.locator("#funding button").first
+        for element in (page.locator("#funding textarea"), copy):
+            seen = element.bounding_box()
+            assert seen is not None and 0 <= seen["y"] and seen["y"] + min(seen["height"], 40) <= height
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         text = page.inner_text("body")
         for english in ("Use via API", "Built with Gradio", "Settings", "Examples", "Clear", "Submit"):
