@@ -164,6 +164,10 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                         submit_btn="Envoyer",
                     )
                     gr.Examples(examples, inputs=question, label="Exemples")
+                    # a new subject: read the question alone, whatever the conversation before it
+                    independent = gr.Checkbox(
+                        False, label="Question indépendante (sans reprendre les précédentes)", elem_id="independent"
+                    )
                     # starting over empties every panel: the chat, the sources, the funding text, the vote
                     new_conversation = gr.Button("Nouvelle conversation", elem_id="new-conversation", size="sm")
                 with gr.Column(scale=2):
@@ -197,10 +201,12 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             )
             ranking = gr.HTML(elem_id="ranking", value=empty_ranking())
 
-        def respond(message: str, history: list[Any] | None, _last: Any, contract_id: str) -> tuple[Any, ...]:
+        def respond(
+            message: str, history: list[Any] | None, _last: Any, contract_id: str, alone: bool = False
+        ) -> tuple[Any, ...]:
             message, _ = cut(message, MAX_QUERY_CHARS * 5)  # compose_answer cuts further and says so
             history = normalise_history(history)
-            earlier = [m["content"] for m in history if m["role"] == "user" and m["content"]]
+            earlier = [] if alone is True else [m["content"] for m in history if m["role"] == "user" and m["content"]]
             within = contract_id if contract_id in ids else ids[0]
             answer = within_budget(
                 lambda: compose_answer(message, [unescape_markdown(q) for q in earlier], searcher, contract_id=within),
@@ -230,7 +236,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
 
         answered = question.submit(
             respond,
-            [question, chatbot, last, chosen],
+            [question, chatbot, last, chosen, independent],
             [chatbot, sources, funding, last, question, use],
             api_name="respond",
         )
@@ -248,6 +254,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             return None, "", "", ""
 
         answered.then(reset_feedback, None, [rating, correct, comment, status], api_visibility="private")
+        answered.then(lambda: False, None, independent, api_visibility="private")  # for one question only
         new_conversation.click(
             lambda: ([], empty_sources(), "", None, "", None, "", "", "", _NO_CHOICE, []),
             None,

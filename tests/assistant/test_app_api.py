@@ -55,6 +55,16 @@ def test_follow_up_through_the_api(server: tuple[str, Path]) -> None:
     assert "**3.2.4**" in _text(history[-1]["content"])
 
 
+def test_an_independent_question_ignores_the_conversation(server: tuple[str, Path]) -> None:
+    """"Question indépendante" ticked: the follow-up is read alone (no earlier question used, no notice)."""
+    client = _client(server[0])
+    history, *_ = client.predict("prévention de l'alcool chez les jeunes", [], False, api_name="/respond")
+    followed, *_ = client.predict("et pour les adolescents ?", history, False, api_name="/respond")
+    alone, *_ = client.predict("et pour les adolescents ?", history, True, api_name="/respond")
+    assert "Compris avec votre question précédente" in _text(followed[-1]["content"])
+    assert "Compris avec votre question précédente" not in _text(alone[-1]["content"])
+
+
 def test_feedback_reaches_sqlite(server: tuple[str, Path]) -> None:
     """A thumbs-down with a corrected code and a comment is stored with the question and cited codes."""
     client = _client(server[0])

@@ -122,7 +122,7 @@ def test_the_cited_code_is_in_view_when_the_answer_arrives(
         copy = page.locator("#funding button").first
         for element in (page.locator("#funding textarea"), copy):
             seen = element.bounding_box()
-            assert seen is not None and 0 <= seen["y"] and seen["y"] + min(seen["height"], 40) <= height
+            assert seen is not None and seen["y"] >= 0 and seen["y"] + min(seen["height"], 40) <= height
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         text = page.inner_text("body")
         for english in ("Use via API", "Built with Gradio", "Settings", "Examples", "Clear", "Submit"):
