@@ -45,6 +45,10 @@ MAX_FILTER_CHARS = 200
 MAX_CODE_CHARS = 50
 MAX_BODY_BYTES = 2_000_000  # one request body; a 10 MB post is refused before it is parsed
 ANSWER_BUDGET_SECONDS = 5.0  # one question may not hold a worker longer than this
+# sessions whose state the server keeps (the oldest is dropped past it): a session holds its last answer
+# (the question cut to MAX_FEEDBACK_CHARS, the cited objectives), a few kilobytes, so memory stays bounded
+# however many anonymous clients come; the page library's default is 10,000
+MAX_SESSIONS = 1_000
 
 # shown when no loaded contract lists examples of its own (`examples` in the contract file)
 DEFAULT_EXAMPLES = [
@@ -221,8 +225,8 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             cited = [answer.best, *answer.others] if answer.best else []
             state: dict[str, Any] = {
                 "answer": secrets.token_hex(8),  # a second vote on this answer replaces the first
-                "question": answer.query or message,
-                "typed": message,
+                "question": (answer.query or message)[:MAX_FEEDBACK_CHARS],
+                "typed": message[:MAX_FEEDBACK_CHARS],
                 "codes": list(answer.cited_codes),
                 "contract": within,
                 "hits": cited,  # for "Objectif retenu pour le dossier"
@@ -363,6 +367,7 @@ def _launch(app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None, bl
         auth=auth,
         show_error=False,
         blocked_paths=[str(settings.feedback_db.parent)],
+        state_session_capacity=MAX_SESSIONS,
         # the system's own fonts: the theme's bundled one draws E and z as Ɛ and ƶ ("Ɛnvoyer"), which reads as typos
         theme=gr.themes.Soft(font=SYSTEM_FONTS, font_mono=("ui-monospace", "monospace")),
         css=CSS,

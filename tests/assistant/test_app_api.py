@@ -137,3 +137,28 @@ def test_busy_port_is_a_clear_error(server: tuple[str, Path], default_searcher: 
     settings = Settings(port=port, feedback_db=tmp_path / "f.sqlite3")
     with pytest.raises(OSError, match=f"127.0.0.1:{port}.*--port or CDV_PORT"):
         launch(build_app(default_searcher, FeedbackStore(settings.feedback_db)), settings, block=False)
+
+
+def test_the_server_keeps_a_bounded_number_of_sessions(
+    default_searcher: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every anonymous client gets a session on the server; past MAX_SESSIONS the oldest are dropped, so
+    memory stays bounded however many clients come (each client here asks one question)."""
+    import socket
+
+    from assistant import app as page
+    from assistant.settings import Settings
+
+    monkeypatch.setattr(page, "MAX_SESSIONS", 3)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    settings = Settings(port=port, feedback_db=tmp_path / "f.sqlite3")
+    app = page.build_app(default_searcher, FeedbackStore(settings.feedback_db))
+    page.launch(app, settings, block=False)
+    try:
+        for n in range(6):
+            _client(f"http://127.0.0.1:{port}/").predict(f"aide aux devoirs {n}", [], api_name="/respond")
+        assert 0 < len(app.state_holder.session_data) <= 3
+    finally:
+        app.close()
