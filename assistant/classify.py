@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from corpus import decode_csv
-from index import MAX_QUERY_CHARS, Searcher, confidence
+from index import MAX_QUERY_CHARS, Searcher, SearchResult, confidence
 
 MAX_CELL_CHARS = 1_000_000
+BATCH = 32  # rows searched together: their questions are embedded in one call
 ADDED_COLUMNS = (
     "code_suggere", "titre_objectif", "axe", "certitude", "score", "autres_codes", "hors_contrat", "remarque",
     "deja_finance",
@@ -44,8 +46,20 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
     return header, rows, delimiter, encoding
 
 
-def classify_file(searcher: Searcher, path: Path, column: str, out: Path, *, contract: str | None = None) -> int:
+def classify_file(
+    searcher: Searcher,
+    path: Path,
+    column: str,
+    out: Path,
+    *,
+    contract: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Write `out` with the suggested objective of each row; returns the number of rows classified.
+
+    Rows are searched BATCH at a time (their questions embedded together) and written as they are done, to
+    `out` with `.partiel` added until the last row, then renamed: an interrupted run leaves what it did, and
+    `progress(done, total)` is called after each batch.
 
     Raises:
         ValueError: the column does not exist (the message lists the columns that do).
@@ -54,39 +68,48 @@ def classify_file(searcher: Searcher, path: Path, column: str, out: Path, *, con
     if column not in header:
         raise ValueError(f"{path} : pas de colonne {column!r} ; les colonnes sont : {', '.join(header)}")
     classified = 0
-    for row in rows:
-        text = row.get(column, "").strip()
-        if not text:
-            row.update(dict.fromkeys(ADDED_COLUMNS, ""))
-            continue
-        result = searcher.search(text, k=3, contract=contract)
-        best = None if result.abstain or not result.hits else result.hits[0]
-        remarks = [f"texte tronqué à {MAX_QUERY_CHARS} caractères"] if result.truncated else []
-        if result.gap and result.hits:
-            remarks.append(f"pas d'objectif dédié dans ce contrat ; le plus proche : {result.hits[0].code}")
-        elif result.abstain and result.handled_by:
-            remarks.append(f"relève plutôt de : {result.handled_by}")
-        row.update(
-            {
-                "code_suggere": "" if best is None else best.code,
-                "titre_objectif": "" if best is None else best.title,
-                "axe": "" if best is None else best.where(),
-                "certitude": _LABELS[confidence(result)],
-                "score": "" if best is None else f"{best.score:.3f}",
-                "autres_codes": " ".join(h.code for h in result.hits[1:]) if best else "",
-                "hors_contrat": "oui" if result.abstain else "non",
-                "remarque": " ; ".join(remarks),
-                # past actions filed under the suggested objective that resemble this one
-                "deja_finance": " | ".join(p.line() for p in best.precedents) if best else "",
-            }
-        )
-        classified += 1
+    partial = out.with_name(out.name + ".partiel")
     # Excel in French offices opens `;`-separated Windows-1252 files directly: keep the input's dialect
-    with out.open("w", encoding=encoding, errors="replace", newline="") as handle:
+    with partial.open("w", encoding=encoding, errors="replace", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=[inert(h) for h in (*header, *ADDED_COLUMNS)], delimiter=delimiter)
         writer.writeheader()
-        writer.writerows({inert(k): inert(v) for k, v in row.items()} for row in rows)
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            asked = [row for row in batch if row.get(column, "").strip()]
+            texts = [row[column].strip() for row in asked]
+            results = searcher.search_many(texts, k=3, contract=contract) if texts else []
+            for row in batch:
+                row.update(dict.fromkeys(ADDED_COLUMNS, ""))
+            for row, result in zip(asked, results, strict=True):
+                row.update(_columns(result))
+            classified += len(asked)
+            writer.writerows({inert(k): inert(v) for k, v in row.items()} for row in batch)
+            handle.flush()
+            if progress is not None:
+                progress(min(start + BATCH, len(rows)), len(rows))
+    partial.replace(out)
     return classified
+
+
+def _columns(result: SearchResult) -> dict[str, str]:
+    best = None if result.abstain or not result.hits else result.hits[0]
+    remarks = [f"texte tronqué à {MAX_QUERY_CHARS} caractères"] if result.truncated else []
+    if result.gap and result.hits:
+        remarks.append(f"pas d'objectif dédié dans ce contrat ; le plus proche : {result.hits[0].code}")
+    elif result.abstain and result.handled_by:
+        remarks.append(f"relève plutôt de : {result.handled_by}")
+    return {
+        "code_suggere": "" if best is None else best.code,
+        "titre_objectif": "" if best is None else best.title,
+        "axe": "" if best is None else best.where(),
+        "certitude": _LABELS[confidence(result)],
+        "score": "" if best is None else f"{best.score:.3f}",
+        "autres_codes": " ".join(h.code for h in result.hits[1:]) if best else "",
+        "hors_contrat": "oui" if result.abstain else "non",
+        "remarque": " ; ".join(remarks),
+        # past actions filed under the suggested objective that resemble this one
+        "deja_finance": " | ".join(p.line() for p in best.precedents) if best else "",
+    }
 
 
 def inert(cell: str) -> str:

@@ -322,9 +322,27 @@ def _run_classify(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise ValueError(f"{out} existe déjà : ajoutez --force pour le remplacer, ou choisissez --out")
     searcher = open_searcher(load_contracts(args.contracts), args.embedder)
-    count = classify_file(searcher, args.file, args.column, out, contract=args.contract)
+    count = classify_file(searcher, args.file, args.column, out, contract=args.contract, progress=_Progress())
     print(f"{count} lignes classées, écrites dans {out}")
     return 0
+
+
+class _Progress:
+    """Rows done so far and the time left, on one line of the terminal, at most every two seconds."""
+
+    def __init__(self) -> None:
+        self.started = self.shown = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.shown < 2 and done < total:
+            return
+        self.shown = now
+        left = (now - self.started) / done * (total - done)
+        sys.stderr.write(f"\r  {done} / {total} lignes ({100 * done // total} %), reste environ {left / 60:.0f} min ")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
 
 
 def _run_chat(args: argparse.Namespace) -> int:

@@ -134,3 +134,38 @@ def test_a_broken_or_ambiguous_table_is_refused_with_its_line(tmp_path: Path, le
     assert (header, delimiter, rows[0]["résumé"]) == (["porteur", "résumé"], "\t", "Chantier d'insertion espaces verts")
     out = tmp_path / "out.csv"
     assert classify_file(lexical, path, "résumé", out) == 1
+
+
+def test_rows_are_written_as_they_are_classified(tmp_path: Path, lexical: Searcher) -> None:
+    """A long file is classified a batch at a time: progress after each batch, and what is done is already
+    on disk (`.partiel`) when a later batch fails; the finished file replaces it."""
+    from assistant.classify import BATCH
+
+    path = tmp_path / "appel.csv"
+    lines = [f"P{n};chantier d'insertion numéro {n}" for n in range(2 * BATCH + 5)]
+    path.write_text("titre;résumé\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    seen: list[tuple[int, int]] = []
+    assert classify_file(lexical, path, "résumé", out, progress=lambda done, total: seen.append((done, total))) == len(
+        lines
+    )
+    total = len(lines)
+    assert seen == [(BATCH, total), (2 * BATCH, total), (total, total)]
+    assert len(list(csv.DictReader(out.open(encoding="utf-8"), delimiter=";"))) == total
+    assert not (tmp_path / "out.csv.partiel").exists()
+
+    calls = 0
+
+    class Failing:
+        def search_many(self, texts: list[str], **options: object) -> object:
+            nonlocal calls
+            calls += 1
+            if calls == 2:
+                raise KeyboardInterrupt  # the user stops it during the second batch
+            return lexical.search_many(texts, **options)  # type: ignore[arg-type]
+
+    with pytest.raises(KeyboardInterrupt):
+        classify_file(Failing(), path, "résumé", tmp_path / "stopped.csv")  # type: ignore[arg-type]
+    partial = tmp_path / "stopped.csv.partiel"
+    assert len(list(csv.DictReader(partial.open(encoding="utf-8"), delimiter=";"))) == BATCH
+    assert not (tmp_path / "stopped.csv").exists()
