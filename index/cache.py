@@ -123,6 +123,31 @@ def write_atomically(path: Path, data: bytes) -> None:
             os.unlink(staging)
 
 
+VERIFIED = b"cdv-verified-1\n"  # starts a file written by write_verified, followed by the SHA-256 of the rest
+
+
+def write_verified(path: Path, data: bytes) -> None:
+    """`write_atomically`, with the content's SHA-256 in front of it, for `read_verified` to check."""
+    write_atomically(path, VERIFIED + hashlib.sha256(data).digest() + data)
+
+
+def read_verified(path: Path) -> bytes:
+    """The content of a file written by `write_verified`, once its hash is checked.
+
+    Raises:
+        OSError: the file cannot be read.
+        ValueError: not such a file, or its content does not match its hash (damaged, cut, or edited).
+    """
+    raw = path.read_bytes()
+    head = len(VERIFIED) + 32
+    if not raw.startswith(VERIFIED) or len(raw) < head:
+        raise ValueError("fichier de cache d'un autre format, vide ou coupé")
+    data = raw[head:]
+    if hashlib.sha256(data).digest() != raw[len(VERIFIED) : head]:
+        raise ValueError("contenu différent de son empreinte SHA-256 (fichier endommagé ou modifié)")
+    return data
+
+
 def sha256_file(path: Path) -> str:
     """The SHA-256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()

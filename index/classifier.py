@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from index.cache import write_atomically
+from index.cache import read_verified, write_verified
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def load_or_fit(
     full_key = f"{key}-C{STRENGTH}"
     if path.is_file():
         try:
-            with np.load(path) as saved:
+            with np.load(io.BytesIO(read_verified(path)), allow_pickle=False) as saved:
                 if "starts" not in saved.files:  # written before contracts had a classifier each
                     raise _Stale
                 weights, bias, saved_starts = saved["weights"], saved["bias"], saved["starts"]
@@ -166,7 +166,7 @@ def load_or_fit(
         np.savez(
             buffer, key=np.array(full_key), weights=classifier.weights, bias=classifier.bias, starts=classifier.starts
         )
-        write_atomically(path, buffer.getvalue())
+        write_verified(path, buffer.getvalue())
     except OSError as exc:  # a read-only cache still answers, it just refits next time
         logger.warning("Impossible d'enregistrer le classifieur dans %s : %s", folder, exc)
     return classifier

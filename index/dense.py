@@ -102,6 +102,8 @@ class DenseIndex:
         # Passages go into the index a block at a time, so that memory holds the index and one block,
         # not every vector twice or three times over. A text met again later (a title or a thesaurus
         # situation shared by several contracts) is kept aside, to be embedded once.
+        if cache is not None and not _cache_agrees(cache, embedder, texts):
+            cache.clear()
         seen = Counter(texts)
         repeated: dict[str, np.ndarray] = {}
         reused = embedded = 0
@@ -232,6 +234,33 @@ class DenseIndex:
         if not np.isfinite(loaded.vectors).all():
             raise StaleIndexError(f"index file {index_path} holds non-finite vectors")
         return loaded
+
+
+CHECKED = 3  # cached vectors compared with the model's own before any is used
+AGREEMENT = 0.98  # least cosine between a cached vector and the model's (the same model on another processor: 0.9999)
+
+
+def _cache_agrees(cache: VectorCache, embedder: Embedder, texts: Sequence[str]) -> bool:
+    """Whether the cache's vectors are the model's: a few cached texts are embedded again and compared. A
+    cache holding other vectors for the right texts (another model, a damaged or planted file) would
+    otherwise be used silently."""
+    cached = cache.get_many(list(dict.fromkeys(texts))[:200])
+    sample = list(cached)[:CHECKED]
+    if not sample:
+        return True
+    fresh = embedder.encode_passages(sample)
+    agreement = [float(np.dot(cached[t], f) / (np.linalg.norm(cached[t]) * np.linalg.norm(f) + 1e-12))
+                 for t, f in zip(sample, fresh, strict=True)]  # fmt: skip
+    if min(agreement) >= AGREEMENT:
+        return True
+    logger.warning(
+        "Le cache de vecteurs %s ne donne pas les vecteurs du modèle %s (cosinus %.3f) : il est vidé et les"
+        " passages sont recalculés",
+        cache.path,
+        embedder.name,
+        min(agreement),
+    )
+    return False
 
 
 def _embed(embedder: Embedder, texts: list[str], batch: int) -> dict[str, np.ndarray]:

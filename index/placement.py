@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus import Contract, Objective, source_only
-from index.cache import build_lock, content_key, default_cache_dir, slug, write_atomically
+from index.cache import build_lock, content_key, default_cache_dir, read_verified, slug, write_verified
 from index.embedders import Embedder
 from index.passages import build_passages
 from index.settings import SearchSettings
@@ -75,7 +75,7 @@ def place_thesaurus(
         attached = _decide_attachment([source_only(c) for c in contracts], embedder, bare_settings, root)
         try:
             rows = [[cid, code, texts] for (cid, code), texts in attached.items()]
-            write_atomically(path, json.dumps(rows, ensure_ascii=False).encode())
+            write_verified(path, json.dumps(rows, ensure_ascii=False).encode())
         except OSError as exc:
             logger.warning("Impossible d'enregistrer le placement du thésaurus dans %s : %s", path.parent, exc)
     return attached
@@ -86,7 +86,7 @@ def _read_attachment(path: Path) -> dict[tuple[str, str], list[str]] | None:
     if not path.is_file():
         return None
     try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
+        rows = json.loads(read_verified(path).decode("utf-8"))
         if not isinstance(rows, list) or not all(
             isinstance(row, list) and len(row) == 3 and isinstance(row[2], list) for row in rows
         ):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corpus import Contract, contract_hash
-from index.cache import content_key, write_atomically
+from index.cache import content_key, read_verified, write_verified
 from index.lexical import LexicalIndex
 from index.passages import Attached, build_passages, objective_documents
 from index.spelling import SpellingFixer
@@ -69,7 +69,7 @@ def text_side(
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, _dump(side))
+            write_verified(path, _dump(side))
         except OSError as exc:  # a read-only cache still answers, it just rebuilds next time
             logger.warning("Impossible d'enregistrer le cache du texte dans %s : %s", path.parent, exc)
     return side
@@ -140,7 +140,7 @@ def _dump(side: TextSide) -> bytes:
 
 
 def _load(path: Path, analyzer: Analyzer) -> TextSide:
-    stored = np.load(path, allow_pickle=False)
+    stored = np.load(io.BytesIO(read_verified(path)), allow_pickle=False)
     if not isinstance(stored, np.lib.npyio.NpzFile):
         raise ValueError("not an archive of arrays")
     with stored:

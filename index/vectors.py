@@ -59,17 +59,38 @@ class VectorCache:
         return found
 
     def put_many(self, vectors: Mapping[str, np.ndarray]) -> None:
-        """Remember these vectors (a failure to write is logged, never raised: the cache is optional)."""
+        """Remember these vectors (a failure to write is logged, never raised: the cache is optional). A
+        file that is not a readable database is replaced by a new one."""
         rows = [(_key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in vectors.items()]
+        for attempt in (1, 2):
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self._open() as db:
+                    if not self._matches(db):
+                        db.execute("DELETE FROM vectors")
+                        db.execute("INSERT OR REPLACE INTO about VALUES ('identity', ?)", (self._identity,))
+                    db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+                return
+            except sqlite3.DatabaseError as exc:
+                damaged = not isinstance(exc, sqlite3.OperationalError) or "not a database" in str(exc)
+                if attempt == 1 and damaged and self.path.is_file():
+                    logger.warning("Cache de vecteurs %s endommagé (%s) : remplacé par un nouveau", self.path, exc)
+                    self.clear(remove=True)
+                    continue
+                logger.warning("Impossible d'écrire le cache de vecteurs %s : %s", self.path, exc)
+                return
+
+    def clear(self, *, remove: bool = False) -> None:
+        """Forget every vector (`remove`: delete the file itself, for one that is not a database)."""
+        if remove:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+            return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._open() as db:
-                if not self._matches(db):
-                    db.execute("DELETE FROM vectors")
-                    db.execute("INSERT OR REPLACE INTO about VALUES ('identity', ?)", (self._identity,))
-                db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+                db.execute("DELETE FROM vectors")
         except sqlite3.Error as exc:
-            logger.warning("Impossible d'écrire le cache de vecteurs %s : %s", self.path, exc)
+            logger.warning("Impossible de vider le cache de vecteurs %s : %s", self.path, exc)
 
     @contextmanager
     def _open(self) -> Iterator[sqlite3.Connection]:

@@ -16,6 +16,7 @@ import pytest
 
 from corpus import Contract
 from index import Searcher
+from index.dense import CHECKED
 from index.passages import Attached, Passage
 from tests.fakes import FakeEmbedder
 
@@ -61,7 +62,8 @@ def test_an_edit_reembeds_only_the_changed_passages(caph: Contract, tmp_path: Pa
     edited = Contract.model_validate(data)
     counting = _CountingEmbedder()
     Searcher([edited], counting, cache_dir=tmp_path)
-    assert 0 < counting.embedded <= 4  # the measure, read with its objective's title (and its English)
+    # the measure, read with its objective's title (and its English), and the few cached texts checked
+    assert 0 < counting.embedded <= 4 + CHECKED
 
 
 def test_other_embedder_triggers_rebuild(caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -297,3 +299,46 @@ def test_a_cache_folder_others_can_write_to_is_refused(tmp_path: Path) -> None:
         Searcher(load_contracts(), FakeEmbedder(), cache_dir=shared)
     shared.chmod(0o700)
     assert Searcher(load_contracts(), FakeEmbedder(), cache_dir=shared).search("illettrisme").hits
+
+
+def test_wrong_vectors_for_the_right_texts_are_detected_and_replaced(
+    caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A vector cache whose vectors are not the model's (another model's, damaged, planted) is checked
+    against the model before use: emptied, rebuilt with the model's vectors, and answers stay right."""
+    import sqlite3
+
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    database = tmp_path / "fake" / "vectors.sqlite3"
+    rng = np.random.default_rng(0)
+    with sqlite3.connect(database) as db:
+        keys = [key for (key,) in db.execute("SELECT key FROM vectors")]
+        dimension = FakeEmbedder().dimension
+        db.executemany(
+            "UPDATE vectors SET vector = ? WHERE key = ?",
+            [(rng.normal(size=dimension).astype(np.float32).tobytes(), key) for key in keys],
+        )
+    (_folder(tmp_path) / "meta.json").unlink()  # a rebuild, which reads the cache
+    embedder = _CountingEmbedder()
+    with caplog.at_level(logging.WARNING, logger="index.dense"):
+        searcher = Searcher([caph], embedder, cache_dir=tmp_path)
+    assert "ne donne pas les vecteurs du modèle" in caplog.text
+    assert embedder.embedded > 1000  # every passage embedded again by the model
+    assert searcher.search("chantier d'insertion", k=1, retriever="dense").hits[0].code == "2.1.1"
+    (_folder(tmp_path) / "meta.json").unlink()
+    again = _CountingEmbedder()
+    Searcher([caph], again, cache_dir=tmp_path)
+    assert again.embedded == CHECKED  # the cache now holds the model's vectors: only the check embeds
+
+
+def test_a_garbage_vector_cache_is_replaced(caph: Contract, tmp_path: Path) -> None:
+    """A vector cache that is not a database is replaced by a good one on the next build, so that later
+    rebuilds reuse it instead of embedding everything every time."""
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    (tmp_path / "fake" / "vectors.sqlite3").write_bytes(b"garbage" * 1000)
+    (_folder(tmp_path) / "meta.json").unlink()
+    Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
+    (_folder(tmp_path) / "meta.json").unlink()
+    counting = _CountingEmbedder()
+    Searcher([caph], counting, cache_dir=tmp_path)
+    assert counting.embedded == CHECKED

@@ -161,3 +161,31 @@ def test_every_contracts_best_objective_at_once_is_each_contracts_search(
         for n, contract in enumerate(contracts[:4]):
             hit = searcher.search(query, k=1, contract=contract.id).hits[0]
             assert searcher.keys[best[i, n]] == (hit.contract_id, hit.code)
+
+
+def test_a_cache_file_edited_without_its_hash_is_rebuilt(
+    contracts: list[Contract], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every cache file carries the SHA-256 of its content: the text side rewritten as a well-formed archive
+    of other arrays, or the classifier with other weights, is refused and rebuilt, never used."""
+    import io
+
+    import numpy as np
+
+    first = Searcher(contracts[:2], HashingEmbedder(), cache_dir=tmp_path)
+    saved = next((tmp_path / "text").glob("*.npz"))
+    buffer = io.BytesIO()
+    np.savez(buffer, format=np.array([0]))
+    saved.write_bytes(buffer.getvalue())
+    [classifier] = list(tmp_path.rglob("classifier.npz"))
+    with np.load(io.BytesIO(classifier.read_bytes()[len(b"cdv-verified-1\n") + 32 :])) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["weights"] = np.zeros_like(arrays["weights"])
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    classifier.write_bytes(classifier.read_bytes()[: len(b"cdv-verified-1\n") + 32] + buffer.getvalue())
+    with caplog.at_level(logging.WARNING):
+        again = Searcher(contracts[:2], HashingEmbedder(), cache_dir=tmp_path)
+    assert "Cache du texte illisible" in caplog.text and "empreinte SHA-256" in caplog.text
+    assert "Le classifieur enregistré est illisible" in caplog.text
+    assert _codes(again, QUESTIONS[2]) == _codes(first, QUESTIONS[2])

@@ -9,6 +9,7 @@ import pytest
 
 from corpus import Contract, source_only
 from index import Searcher, SearchSettings
+from index.cache import read_verified, write_verified
 from index.passages import build_passages, objective_documents
 from index.text import Analyzer
 from index.thesaurus import Concept, assign_concepts, load_out_of_scope, load_thesaurus
@@ -79,7 +80,7 @@ def test_with_an_embedder_the_contracts_own_search_places_each_concept(
     embedder = FakeEmbedder()
     searcher = Searcher([caph], embedder, cache_dir=tmp_path)
     [saved] = (tmp_path / "attach").glob("fake-*.json")
-    rows = json.loads(saved.read_text(encoding="utf-8"))
+    rows = json.loads(read_verified(saved))
     attached = {(cid, code): texts for cid, code, texts in rows}
     assert "sécher les cours" in attached[(caph.id, "5.1.3")]
     bare = Searcher([source_only(caph)], None, SearchSettings(retriever="lexical", thesaurus=False))
@@ -95,14 +96,16 @@ def test_with_an_embedder_the_contracts_own_search_places_each_concept(
             assert len(shared) / len(stems) >= 0.2, f"{concept.terms} on {code}: {text}"
     assert any(p.kind == "situation" and p.text == "sécher les cours" for p in searcher.passages)
 
-    # the next start reads the file: an edited decision shows in the passages
-    saved.write_text(json.dumps([[caph.id, "1.1.1", ["une situation posée à la main"]]]), encoding="utf-8")
+    # the next start reads the file: a decision written with its hash shows in the passages
+    write_verified(saved, json.dumps([[caph.id, "1.1.1", ["une situation posée à la main"]]]).encode())
     again = Searcher([caph], embedder, cache_dir=tmp_path)
     situations = [(p.code, p.text) for p in again.passages if p.kind == "situation"]
     assert situations == [("1.1.1", "une situation posée à la main")]
 
     # a damaged file, or valid JSON of another shape, is decided again, with a log line
-    for damage in ("{not json", '{"abc": 1}', "[[1, 2]]"):
+    # a damaged file, valid JSON of another shape, or a decision edited without its hash is decided again
+    edited = json.dumps([[caph.id, "1.1.1", ["glissée sans empreinte"]]])
+    for damage in ("{not json", '{"abc": 1}', "[[1, 2]]", edited):
         saved.write_text(damage, encoding="utf-8")
         caplog.clear()
         repaired = Searcher([caph], embedder, cache_dir=tmp_path)
