@@ -17,7 +17,7 @@ import gradio as gr
 
 from assistant.answer import compose_answer, funding_block
 from assistant.feedback import FeedbackStore
-from assistant.limits import BodySizeLimit, ClosedRoutes, cut
+from assistant.limits import BodySizeLimit, ClosedRoutes, HistoryGuard, cut
 from assistant.render import (
     ALL_AXES,
     axis_labels,
@@ -157,9 +157,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                         autoscroll=False,
                     )
                     # the cited objective or another plausible one: the funding text follows the choice
-                    use = gr.Radio(
-                        [], label="Objectif retenu pour le dossier", elem_id="use-objective", visible=False
-                    )
+                    use = gr.Radio([], label="Objectif retenu pour le dossier", elem_id="use-objective", visible=False)
                     question = gr.Textbox(
                         label="Votre question",
                         placeholder="ex. aide aux devoirs pour les collégiens du quartier",
@@ -356,7 +354,11 @@ def _launch(app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None, bl
 
     app.launch(
         app_kwargs={
-            "middleware": [Middleware(ClosedRoutes), Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)],
+            "middleware": [
+                Middleware(ClosedRoutes),
+                Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES),
+                Middleware(HistoryGuard, max_messages=MAX_HISTORY_MESSAGES, max_chars=MAX_MESSAGE_CHARS),
+            ],
             "openapi_url": None,
         },
         enable_monitoring=False,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 # ASGI's message and callable types, kept loose: starlette's own aliases are not part of its public API
 Message = dict[str, Any]
@@ -131,3 +134,87 @@ def closed(path: str) -> bool:
         target = path.removeprefix("/file=").lstrip("/").lower()
         return "://" in path or target.startswith(("http:", "https:", "ftp:", "file:")) or path.startswith("/file=//")
     return path.startswith(CLOSED_PREFIXES)
+
+
+class HistoryGuard:
+    """ASGI middleware cleaning the chat history a client posts to an event, before the page library
+    parses it: only messages of the shape the page sends are kept (a role, and text or text blocks), the
+    last `max_messages` of them, each text cut to `max_chars`. Whatever was dropped costs one log line, not
+    one validation traceback per bad entry. Bodies are already bounded by BodySizeLimit."""
+
+    EVENT_PATHS = ("/run/", "/call/", "/queue/join", "/api/")
+
+    def __init__(self, app: Any, max_messages: int, max_chars: int) -> None:
+        self.app = app
+        self.max_messages = max_messages
+        self.max_chars = max_chars
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        path = str(scope.get("path", "")).removeprefix("/gradio_api")
+        if scope.get("type") != "http" or scope.get("method") != "POST" or not path.startswith(self.EVENT_PATHS):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message: Message = await receive()
+            if message.get("type") != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        cleaned = self.clean(body)
+        if cleaned is not body:
+            headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"content-length"]
+            scope = {**scope, "headers": [*headers, (b"content-length", str(len(cleaned)).encode())]}
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                later: Message = await receive()
+                return later
+            replayed = True
+            return {"type": "http.request", "body": cleaned, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def clean(self, body: bytes) -> bytes:
+        """`body` with every chat history in its `data` cleaned (the same object when nothing changed)."""
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError):
+            return body  # not JSON: the page library answers it
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(data, list):
+            return body
+        dropped = 0
+        for i, value in enumerate(data):
+            if isinstance(value, list) and any(isinstance(item, dict) and "role" in item for item in value):
+                kept = [m for m in (self._message(item) for item in value) if m is not None]
+                dropped += len(value) - len(kept)
+                data[i] = kept[-self.max_messages :]
+        if not dropped:
+            return body
+        logger.warning("Historique de discussion : %d message(s) mal formé(s) écarté(s)", dropped)
+        return json.dumps(payload, ensure_ascii=False).encode()
+
+    def _message(self, item: object) -> dict[str, Any] | None:
+        if not isinstance(item, dict) or item.get("role") not in ("user", "assistant"):
+            return None
+        content = item.get("content")
+        if isinstance(content, str):
+            return {"role": item["role"], "content": content[: self.max_chars]}
+        if (
+            isinstance(content, list)
+            and content
+            and all(
+                isinstance(block, dict) and block.get("type") == "text" and isinstance(block.get("text"), str)
+                for block in content
+            )
+        ):
+            return {
+                "role": item["role"],
+                "content": [{"type": "text", "text": b["text"][: self.max_chars]} for b in content],
+            }
+        return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,46 @@ def test_a_huge_history_is_cut_to_the_last_messages(server: tuple[str, Path]) ->
     returned, *_ = _client(server[0]).predict("marchands de sommeil", history, api_name="/respond")
     assert len(returned) <= MAX_HISTORY_MESSAGES + 2
     assert "**4.3.2**" in _text(returned[-1]["content"])
+
+
+def test_malformed_history_costs_one_log_line_not_a_traceback_each(
+    server: tuple[str, Path], caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """500 messages of a shape the page never sends (content an object, unknown roles, numbers) are
+    dropped before the page library parses them: the question is answered, one log line says how many
+    were dropped, and no validation traceback is written."""
+    bad: list[Any] = [{"role": "user", "content": {"x": "y" * 1000}, "extra": [1] * 100}] * 400
+    bad += [{"role": "system", "content": "z"}] * 50 + [7] * 50
+    capfd.readouterr()
+    with caplog.at_level(logging.WARNING, logger="assistant.limits"):
+        response = httpx.post(
+            f"{server[0]}gradio_api/run/respond",
+            json={"data": ["marchands de sommeil", bad, None, "caph-2015-2023", False]},
+            timeout=60,
+        )
+    assert response.status_code == 200
+    assert "**4.3.2**" in _text(response.json()["data"][0][-1]["content"])
+    lines = [r.getMessage() for r in caplog.records if "mal formé" in r.getMessage()]
+    assert lines == ["Historique de discussion : 500 message(s) mal formé(s) écarté(s)"]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_history_guard_keeps_what_the_page_sends() -> None:
+    """A history of the page's own shape goes through untouched (the same bytes); a bad one is cleaned,
+    capped to the last messages, each text cut."""
+    from assistant.limits import HistoryGuard
+
+    guard = HistoryGuard(None, max_messages=3, max_chars=5)
+    good = json.dumps({"data": ["q", [{"role": "user", "content": [{"type": "text", "text": "abc"}]}]]}).encode()
+    assert guard.clean(good) is good
+    mixed = [{"role": "user", "content": "0123456789"}, {"role": "bot", "content": "x"}, None]
+    mixed += [{"role": "assistant", "content": f"r{n}"} for n in range(4)]
+    cleaned = json.loads(guard.clean(json.dumps({"data": ["q", mixed]}).encode()))["data"][1]
+    assert cleaned == [{"role": "assistant", "content": f"r{n}"} for n in (1, 2, 3)]
+    first = json.loads(guard.clean(json.dumps({"data": ["q", mixed[:2]]}).encode()))["data"][1]
+    assert first == [{"role": "user", "content": "01234"}]
+    for raw in (b"not json", b"[" * 100_000, b'{"data": 3}'):
+        assert guard.clean(raw) is raw
 
 
 def test_markdown_typed_by_a_user_is_escaped_in_the_history(server: tuple[str, Path]) -> None:
