@@ -99,6 +99,8 @@ def compose_answer(
     others = tuple(h for h in citations[1:3] if best and best.score - h.score < CONFIDENT_MARGIN)
     confidence = index_confidence(result)
     funding = funding_block(best, contract) if best and contract else None
+    if funding and confidence == "low":  # copied as it is, it must not pass for a settled choice
+        funding += f"\n\n{_CHECK_CHOICE}"
     answer = Answer(
         question=question,
         query=query,
@@ -152,6 +154,9 @@ def detect_language(text: str) -> Lang:
     english = sum(w in _EN for w in words)
     french = sum(w in _FR for w in words)
     return "en" if english > french else "fr"
+
+
+_CHECK_CHOICE = "À vérifier avant envoi : réponse peu sûre, comparez avec les autres objectifs proposés."
 
 
 def funding_block(best: Hit, contract: Contract) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import secrets
@@ -158,6 +159,10 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     )
                     # the cited objective or another plausible one: the funding text follows the choice
                     use = gr.Radio([], label="Objectif retenu pour le dossier", elem_id="use-objective", visible=False)
+                    # the measures quoted in the funding text: untick one to leave it out
+                    quoted = gr.CheckboxGroup(
+                        [], label="Mesures citées dans le dossier", elem_id="quoted-measures", visible=False
+                    )
                     question = gr.Textbox(
                         label="Votre question",
                         placeholder="ex. aide aux devoirs pour les collégiens du quartier",
@@ -243,13 +248,29 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             api_name="respond",
         )
 
-        def use_objective(code: str | None, state: dict[str, Any] | None) -> str:
+        def chosen_hit(code: str | None, state: dict[str, Any] | None) -> Any:
             hits = (state or {}).get("hits") or []
-            hit = next((h for h in hits if h.code == code), None)
-            contract = next((c for c in searcher.contracts if hit and c.id == hit.contract_id), None)
-            return funding_block(hit, contract) if hit and contract else ""
+            return next((h for h in hits if h.code == code), hits[0] if hits else None)
 
-        use.input(use_objective, [use, last], [funding], api_name="use_objective")
+        def use_objective(code: str | None, state: dict[str, Any] | None, ticked: list[str] | None = None) -> str:
+            hit = chosen_hit(code, state)
+            contract = next((c for c in searcher.contracts if hit and c.id == hit.contract_id), None)
+            if hit is None or contract is None:
+                return ""
+            if ticked is not None:
+                hit = dataclasses.replace(hit, measures=tuple(m for m in hit.measures if m.text in ticked))
+            return funding_block(hit, contract)
+
+        def measures_of(code: str | None, state: dict[str, Any] | None) -> Any:
+            hit = chosen_hit(code, state)
+            texts = [m.text for m in hit.measures] if hit else []
+            return gr.update(choices=texts, value=texts, visible=bool(texts))
+
+        use.input(use_objective, [use, last], [funding], api_name="use_objective").then(
+            measures_of, [use, last], [quoted], api_visibility="private"
+        )
+        quoted.input(use_objective, [use, last, quoted], [funding], api_visibility="private")
+        answered.then(measures_of, [use, last], [quoted], api_visibility="private")
 
         def reset_feedback() -> tuple[Any, ...]:
             # a new answer gets a fresh form: no thumb, code or "Merci" left from the previous one
@@ -258,9 +279,9 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
         answered.then(reset_feedback, None, [rating, correct, comment, status], api_visibility="private")
         answered.then(lambda: False, None, independent, api_visibility="private")  # for one question only
         new_conversation.click(
-            lambda: ([], empty_sources(), "", None, "", None, "", "", "", _NO_CHOICE, []),
+            lambda: ([], empty_sources(), "", None, "", None, "", "", "", _NO_CHOICE, [], _NO_CHOICE),
             None,
-            [chatbot, sources, funding, last, question, rating, correct, comment, status, use, saved],
+            [chatbot, sources, funding, last, question, rating, correct, comment, status, use, saved, quoted],
             api_visibility="private",
         )
         answered.then(None, None, None, js=SHOW_ANSWER)

@@ -285,3 +285,13 @@ def test_an_answer_says_which_earlier_question_it_used(default_searcher: Searche
     after_code = compose_answer("ASL pour les femmes", ["5.1.3"], default_searcher)
     assert after_code.query == "ASL pour les femmes" and "Compris avec" not in after_code.text
     assert after_code.cited_codes == alone.cited_codes
+
+
+def test_an_unsure_answer_funding_text_says_to_check_the_choice(default_searcher: Searcher) -> None:
+    """A *peu sûr* answer's funding text ends by saying to check the objective before sending; a sure one
+    does not."""
+    unsure = compose_answer("accompagnement des familles", [], default_searcher)
+    sure = compose_answer("marchands de sommeil", [], default_searcher)
+    assert unsure.confidence == "low" and unsure.funding_block is not None
+    assert unsure.funding_block.endswith("réponse peu sûre, comparez avec les autres objectifs proposés.")
+    assert sure.confidence == "high" and sure.funding_block and "peu sûre" not in sure.funding_block

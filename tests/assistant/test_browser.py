@@ -211,6 +211,28 @@ def test_the_feedback_form_starts_blank_for_each_answer(page: Any) -> None:
     assert page.input_value("#comment textarea, #comment input") == ""
 
 
+def test_a_measure_unticked_leaves_the_funding_text(server: tuple[str, Path], browser: Any) -> None:
+    """The measures quoted in the funding text are ticked boxes: unticking one rewrites the text without it."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(server[0])
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        page.fill("#question textarea", "les jeunes qui sechent les cours")
+        page.press("#question textarea", "Enter")
+        page.wait_for_selector("#quoted-measures input[type=checkbox]", timeout=30_000)
+        boxes = page.locator("#quoted-measures label")
+        assert boxes.count() >= 2
+        first, second = boxes.nth(0).inner_text().strip(), boxes.nth(1).inner_text().strip()
+        assert first in page.input_value("#funding textarea")
+        boxes.nth(0).click()
+        page.wait_for_function(
+            "(text) => !document.querySelector('#funding textarea').value.includes(text)", arg=first, timeout=30_000
+        )
+        assert second in page.input_value("#funding textarea")
+    finally:
+        page.close()
+
+
 def test_a_reload_keeps_the_conversation(server: tuple[str, Path], browser: Any) -> None:
     """The conversation survives a page reload (kept in the browser), and a follow-up after the reload is
     still read with it; "Nouvelle conversation" forgets it for good."""
