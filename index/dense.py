@@ -187,7 +187,7 @@ class DenseIndex:
         """
         meta_path, index_path = folder / MANIFEST_FILE, folder / INDEX_FILE
         if not meta_path.is_file() or not index_path.is_file():
-            raise StaleIndexError(f"no index in {folder}")
+            raise StaleIndexError(f"pas encore d'index dans {folder}")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             found = Manifest(
@@ -199,27 +199,29 @@ class DenseIndex:
             )
             checksum = str(meta["checksum"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise StaleIndexError(f"unreadable manifest {meta_path}: {exc}") from exc
+            raise StaleIndexError(f"manifeste illisible {meta_path} : {exc}") from exc
         if found != expected:
             differences = [
                 f"{field} {getattr(found, field)!r} != {getattr(expected, field)!r}"
                 for field in ("embedder", "dimension", "corpus_hash", "passages", "format_version")
                 if getattr(found, field) != getattr(expected, field)
             ]
-            raise StaleIndexError(f"index in {folder} is stale: {', '.join(differences)}")
+            raise StaleIndexError(f"index périmé dans {folder} : {', '.join(differences)}")
         # sizes and checksum before FAISS reads anything: a damaged header can claim any size. An HNSW
         # graph adds its links (2M on the first level, M per upper level, levels rare) and offsets
         size, largest = index_path.stat().st_size, 4 * expected.passages * expected.dimension + _HEADER_ROOM
         largest += expected.passages * (4 * 4 * HNSW_NEIGHBOURS + 32)
         if size > largest:
-            raise StaleIndexError(f"index file {index_path} is {size} bytes, more than {largest} for its manifest")
+            raise StaleIndexError(
+                f"fichier d'index {index_path} de {size} octets, plus que les {largest} de son manifeste"
+            )
         if sha256_file(index_path) != checksum:
-            raise StaleIndexError(f"index file {index_path} does not match the checksum in its manifest")
+            raise StaleIndexError(f"fichier d'index {index_path} différent de l'empreinte de son manifeste")
         try:
             # memory-mapped: the vectors stay in the page cache, shared by every process serving them
             index = faiss.read_index(str(index_path), faiss.IO_FLAG_MMAP_IFC)
         except (RuntimeError, MemoryError) as exc:
-            raise StaleIndexError(f"corrupt index file {index_path}: {exc}") from exc
+            raise StaleIndexError(f"fichier d'index endommagé {index_path} : {exc}") from exc
         usable = isinstance(index, faiss.IndexFlatIP | faiss.IndexHNSWFlat)
         if not usable or index.metric_type != faiss.METRIC_INNER_PRODUCT:
             raise StaleIndexError(
@@ -232,7 +234,7 @@ class DenseIndex:
             )
         loaded = cls(index, found)
         if not np.isfinite(loaded.vectors).all():
-            raise StaleIndexError(f"index file {index_path} holds non-finite vectors")
+            raise StaleIndexError(f"fichier d'index {index_path} avec des vecteurs non finis")
         return loaded
 
 

@@ -182,7 +182,7 @@ def test_a_nan_vector_is_caught(
     _rewrite_index(_folder(tmp_path), poison, keep_checksum=keep_checksum)
     with caplog.at_level(logging.INFO, logger="index.dense"):
         searcher = Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
-    assert ("non-finite" if keep_checksum else "checksum") in caplog.text
+    assert ("non finis" if keep_checksum else "empreinte") in caplog.text
     result = searcher.search("logement des locataires", k=3)
     assert all(math.isfinite(h.score) for h in result.hits) and result.hits[0].code != "1.1.1"
 
@@ -229,7 +229,7 @@ def test_a_kill_between_index_and_manifest_leaves_a_usable_cache(
     (tmp_path / "fake" / "vectors.sqlite3").unlink()
     with caplog.at_level(logging.INFO, logger="index.dense"):
         searcher = Searcher([caph], FakeEmbedder(), cache_dir=tmp_path)
-    assert "checksum" in caplog.text
+    assert "empreinte" in caplog.text
     assert searcher.search("chantier d'insertion", k=1).hits[0].code == "2.1.1"
 
 
