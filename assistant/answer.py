@@ -246,8 +246,7 @@ def _contract(contracts: Sequence[Contract], result: SearchResult) -> Contract |
 
 
 def _about(precedent: Precedent) -> str:
-    about = ", ".join(str(part) for part in (precedent.year, precedent.carrier) if part)
-    return f" ({escape_markdown(about)})" if about else ""
+    return f" ({escape_markdown(precedent.about())})" if precedent.about() else ""
 
 
 def _path_line(c: Hit) -> str:

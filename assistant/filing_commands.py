@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corpus import Contract, ContractError, load_contracts
-from corpus.filings import filings_path, load_filings, merge, read_filings, save_filings
+from corpus.filings import filings_path, filings_yaml, load_filings, merge, read_filings
 from corpus.schema import Filing
+from index import fold
+from index.cache import write_atomically
 
 if TYPE_CHECKING:
     from assistant.feedback import FeedbackStore
@@ -93,7 +95,7 @@ def _run_examples_import(args: argparse.Namespace) -> int:
     new = read_filings(args.table, contract)
     kept = [] if args.replace else load_filings(path, contract)
     merged, duplicates = merge(kept, new)
-    save_filings(path, contract, merged)
+    _save(path, contract, merged)
     added = len(merged) - len(kept)
     print(f"{path} : {added} actions ajoutées, {len(merged)} en tout pour {contract.id}")
     for filing in duplicates:
@@ -186,7 +188,7 @@ def _run_feedback_review(args: argparse.Namespace) -> int:
         contract = contracts[contract_id]
         path = filings_path(args.contracts, contract_id)
         merged, _ = merge(load_filings(path, contract), filings)
-        save_filings(path, contract, merged)
+        _save(path, contract, merged)
     if accept:
         store.decide(accept, "accepted")
     if reject:
@@ -217,15 +219,21 @@ def _read_decisions(path: Path) -> tuple[set[int], set[int]]:
             continue  # undecided: stays pending
         if not ident.isdigit():
             problems.append(f"{path}: ligne {number}: id: « {ident[:20]} » n'est pas un numéro d'avis")
-        elif _plain(cell) in _ACCEPT:
+        elif fold(cell) in _ACCEPT:
             accept.add(int(ident))
-        elif _plain(cell) in _REJECT:
+        elif fold(cell) in _REJECT:
             reject.add(int(ident))
         else:
             problems.append(f"{path}: ligne {number}: decision: « {cell[:20]} » (écrire accepter ou rejeter)")
     if problems:
         raise ContractError(problems)
     return accept, reject
+
+
+def _save(path: Path, contract: Contract, filings: list[Filing]) -> None:
+    """The contract's filings file, replaced whole and synced (a power cut leaves the old one or the new)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, filings_yaml(contract, filings).encode("utf-8"))
 
 
 def _vote_contract(contract_id: str | None, contracts: dict[str, Contract], vote: int) -> Contract:
@@ -256,9 +264,3 @@ def _write(out: Path | None, text: str, what: str) -> None:
         print(f"{what} → {out}")
     else:
         sys.stdout.write(text)
-
-
-def _plain(text: str) -> str:
-    import unicodedata
-
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

@@ -60,17 +60,23 @@ class BodySizeLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        replayed = False
+        await self.app(scope, replaying(b"".join(chunks), receive), send)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                later: Message = await receive()
-                return later
-            replayed = True
-            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
-        await self.app(scope, replay, send)
+def replaying(body: bytes, receive: Any) -> Any:
+    """An ASGI `receive` that gives `body`, already read whole by a middleware, then defers to `receive`
+    (for the disconnect that may follow)."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            later: Message = await receive()
+            return later
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 async def _refuse(send: Any, max_bytes: int) -> None:
@@ -167,17 +173,7 @@ class HistoryGuard:
         if cleaned is not body:
             headers = [(k, v) for k, v in scope.get("headers") or [] if k != b"content-length"]
             scope = {**scope, "headers": [*headers, (b"content-length", str(len(cleaned)).encode())]}
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                later: Message = await receive()
-                return later
-            replayed = True
-            return {"type": "http.request", "body": cleaned, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(cleaned, receive), send)
 
     def clean(self, body: bytes) -> bytes:
         """`body` with every chat history in its `data` cleaned (the same object when nothing changed)."""

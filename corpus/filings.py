@@ -9,13 +9,13 @@ of contracts never mistakes a filings file for a contract.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
+from corpus.importer import fold_key
 from corpus.loader import ContractError
 from corpus.schema import Contract, Filing
 from corpus.sheets import read_rows
@@ -49,7 +49,7 @@ def read_filings(path: Path, contract: Contract) -> list[Filing]:
             unless the whole table is valid).
     """
     rows = read_rows(path)
-    header = [_fold(cell) for cell in rows[0]]
+    header = [fold_key(cell) for cell in rows[0]]
     columns: dict[str, int] = {}
     for role, names in COLUMNS.items():
         found = [i for i, name in enumerate(header) if name in names]
@@ -155,14 +155,11 @@ def load_filings(path: Path, contract: Contract) -> list[Filing]:
     return filings
 
 
-def save_filings(path: Path, contract: Contract, filings: Sequence[Filing]) -> None:
-    """Write the filings of `contract` to `path` (whole, through a temporary file)."""
+def filings_yaml(contract: Contract, filings: Sequence[Filing]) -> str:
+    """The file `load_filings` reads back: the contract's id and its filings."""
     payload = {"contract": contract.id, "filings": [f.model_dump(mode="json", exclude_none=True) for f in filings]}
     text = yaml.safe_dump(payload, allow_unicode=True, sort_keys=False, width=120)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".yaml.tmp")
-    temporary.write_text(f"# Past filings of {contract.id}, written by `cdv examples import`.\n{text}", "utf-8")
-    temporary.replace(path)
+    return f"# Past filings of {contract.id}, written by `cdv examples import`.\n{text}"
 
 
 def with_filings(contract: Contract, filings: Sequence[Filing]) -> Contract:
@@ -181,18 +178,13 @@ def _objective_keys(contract: Contract) -> tuple[dict[str, str], dict[str, str]]
 
 def _code_key(text: str) -> str:
     """A code as written, whatever its spacing, case, separator or final dot ("5-1-3", "ii.c.", "OO 3")."""
-    text = _fold(text).removeprefix("objectif").strip()
+    text = fold_key(text).removeprefix("objectif").strip()
     return re.sub(r"[\s.\-]+", ".", text).strip(".")
 
 
 def _title_key(text: str) -> str:
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", _fold(text)).split())
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", fold_key(text)).split())
 
 
 def _same(filing: Filing) -> tuple[str, str, str]:
     return filing.code, _title_key(filing.title), _title_key(filing.summary or "")
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())

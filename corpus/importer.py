@@ -124,13 +124,13 @@ def import_table(path: Path, metadata: Metadata) -> Contract:
                 carried[k] = title
         titles = list(carried)
         where = f"{path}: ligne {number}"
-        if repeats_axis and _fold(titles[1]) != _fold(titles[0]):
+        if repeats_axis and fold_key(titles[1]) != fold_key(titles[0]):
             repeats_axis = False
         empty = [names[k] for k, title in enumerate(titles) if not title]
         if empty:
             problems.extend(f"{where}: {name}: vide" for name in empty)
             continue
-        key = tuple(_fold(t) for t in titles)
+        key = tuple(fold_key(t) for t in titles)
         entry = entries.get(key)
         if entry is None:
             entry = entries[key] = Entry(where, [("", t) for t in titles[:-1]], code, titles[-1])
@@ -165,9 +165,9 @@ def build_contract(source: Path, names: list[str], entries: list[Entry], metadat
     depth = len(names) - 1  # levels above the measures
     for entry in entries:
         axis_code, axis_title = _numbered(entry.above[0][1], entry.above[0][0])
-        axis = axes.setdefault(_fold(axis_title), {"code": axis_code, "title": axis_title, "middle": {}})
+        axis = axes.setdefault(fold_key(axis_title), {"code": axis_code, "title": axis_title, "middle": {}})
         middle_title = _numbered(entry.above[1][1], entry.above[1][0])[1] if depth == 3 else ""
-        middle = axis["middle"].setdefault(_fold(middle_title), {"title": middle_title or None, "objectives": []})
+        middle = axis["middle"].setdefault(fold_key(middle_title), {"title": middle_title or None, "objectives": []})
         code, title = _numbered(entry.title, entry.code)
         code = _normal_code(code)
         if code and not CODE_WRITTEN.match(code):
@@ -284,7 +284,7 @@ def _named(path: Path, given: tuple[str, ...], names: list[str], has_measures: b
 
 def _add_measure(where: str, text: str, uncertain: str, candidates: str, entry: Entry, problems: list[str]) -> None:
     measure: dict[str, Any] = {"text": text}
-    if _fold(uncertain) in _YES:
+    if fold_key(uncertain) in _YES:
         codes = [_normal_code(part) for part in re.split(r"[,;/ ]+", candidates) if part.strip()]
         if not codes:
             problems.append(f"{where}: candidats: une mesure incertaine doit nommer ses autres codes possibles")
@@ -311,7 +311,7 @@ def _normal_code(code: str) -> str:
 def _singular(title: str) -> str:
     """A header as a level's name: lower case, singular ("Objectifs opérationnels" → "objectif opérationnel")."""
     words = " ".join(title.split()).lower().split(" ")
-    if _fold(" ".join(words)) in _PLURALS:
+    if fold_key(" ".join(words)) in _PLURALS:
         words = [_one(word) for word in words]
     return " ".join(words)
 
@@ -322,11 +322,12 @@ def _one(word: str) -> str:
 
 
 def _singular_key(title: str) -> str:
-    key = _fold(title)
+    key = fold_key(title)
     return " ".join(_one(word) for word in key.split(" ")) if key in _PLURALS else key
 
 
-def _fold(text: str) -> str:
+def fold_key(text: str) -> str:
+    """`text` lower-cased, without accents, its spaces collapsed: how headers and titles are compared."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).lower().split())
 

@@ -18,12 +18,12 @@ from corpus.importer import (
     _NUMBERING,
     Entry,
     Metadata,
-    _fold,
     _named,
     _normal_code,
     _singular,
     _singular_key,
     build_contract,
+    fold_key,
 )
 from corpus.loader import ContractError
 from corpus.schema import Contract
@@ -131,7 +131,7 @@ def outline_contract(text: str, source: Path, metadata: Metadata) -> Contract:
         raise ContractError([f"{source}: plan: aucun objectif lu"])
     defaults = ["axe", *["priorité"] * (len(kinds) - 2), "objectif"]
     names = [name or default for name, default in zip(names, defaults, strict=True)]
-    names.append("action" if any(_fold(n) == "action" for n in names) else "mesure")
+    names.append("action" if any(fold_key(n) == "action" for n in names) else "mesure")
     if metadata.levels:
         names = _named(source, metadata.levels, names, any(e.measures for e in entries))
     return build_contract(source, names, entries, metadata)

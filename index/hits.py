@@ -25,10 +25,13 @@ class Precedent:
     origin: str
     score: float
 
+    def about(self) -> str:
+        """ "2023, Association X": when and by whom, as far as known."""
+        return ", ".join(str(part) for part in (self.year, self.carrier) if part)
+
     def line(self) -> str:
         """ "Atelier vélo des jeunes de la Briqueterie (2023, Association X)"."""
-        about = ", ".join(str(part) for part in (self.year, self.carrier) if part)
-        return f"{self.title} ({about})" if about else self.title
+        return f"{self.title} ({self.about()})" if self.about() else self.title
 
 
 @dataclass(frozen=True)
