@@ -18,6 +18,7 @@ import gradio as gr
 
 from assistant.answer import compose_answer, funding_block
 from assistant.feedback import FeedbackStore
+from assistant.french import FrenchInterface
 from assistant.limits import BodySizeLimit, ClosedRoutes, HistoryGuard, cut
 from assistant.render import (
     ALL_AXES,
@@ -50,6 +51,9 @@ ANSWER_BUDGET_SECONDS = 5.0  # one question may not hold a worker longer than th
 # (the question cut to MAX_FEEDBACK_CHARS, the cited objectives), a few kilobytes, so memory stays bounded
 # however many anonymous clients come; the page library's default is 10,000
 MAX_SESSIONS = 1_000
+# and for how long: a session's last answer and contract choice are dropped this long after its last
+# event (a vote after that asks for a question first); the conversation itself is kept in the browser
+SESSION_SECONDS = 2 * 3600
 
 # shown when no loaded contract lists examples of its own (`examples` in the contract file)
 DEFAULT_EXAMPLES = [
@@ -103,8 +107,6 @@ WELCOME = (
     "L'assistant cite l'objectif du contrat qui la couvre, avec un texte prêt à copier pour votre dossier."
 )
 SYSTEM_FONTS = ("system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "Arial", "sans-serif")
-# the page is in French: screen readers, spelling and translation tools read it as such
-HEAD = '<script>document.documentElement.lang = "fr";</script>'
 
 
 def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
@@ -116,13 +118,13 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             elem_id="intro",
             value=f"# Assistant du contrat de ville\n{contract_line(searcher.contracts)}.",
         )
-        last = gr.State(None)
+        last = gr.State(None, time_to_live=SESSION_SECONDS)
         # the conversation kept in this browser (encrypted by the page library), so that a reload does not
         # lose it; read back through normalise_history like any history a client sends
         saved = gr.BrowserState([], storage_key="cdv-conversation")
         # several contracts loaded: the user picks one, and every answer, tree and ranking stays within it
         ids = [c.id for c in searcher.contracts]
-        chosen = gr.State(ids[0])
+        chosen = gr.State(ids[0], time_to_live=SESSION_SECONDS)
         contract_choice = gr.Dropdown(
             [(c.name or f"{c.title} ({c.period.label()})", c.id) for c in searcher.contracts],
             value=ids[0],
@@ -377,6 +379,7 @@ def _launch(app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None, bl
         app_kwargs={
             "middleware": [
                 Middleware(ClosedRoutes),
+                Middleware(FrenchInterface),
                 Middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES),
                 Middleware(HistoryGuard, max_messages=MAX_HISTORY_MESSAGES, max_chars=MAX_MESSAGE_CHARS),
             ],
@@ -394,7 +397,6 @@ def _launch(app: gr.Blocks, settings: Settings, auth: tuple[str, str] | None, bl
         # the system's own fonts: the theme's bundled one draws E and z as Ɛ and ƶ ("Ɛnvoyer"), which reads as typos
         theme=gr.themes.Soft(font=SYSTEM_FONTS, font_mono=("ui-monospace", "monospace")),
         css=CSS,
-        head=HEAD,
         prevent_thread_lock=not block,
         quiet=True,
     )

@@ -162,3 +162,41 @@ def test_the_server_keeps_a_bounded_number_of_sessions(
         assert 0 < len(app.state_holder.session_data) <= 3
     finally:
         app.close()
+
+
+def test_a_session_state_expires(default_searcher: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session's last answer is dropped SESSION_SECONDS after it was written, even if the client never
+    comes back nor closes its tab; a vote after that asks for a question first."""
+    import socket
+    import time
+
+    from assistant import app as page
+    from assistant.settings import Settings
+
+    monkeypatch.setattr(page, "SESSION_SECONDS", 1)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    settings = Settings(port=port, feedback_db=tmp_path / "f.sqlite3")
+    app = page.build_app(default_searcher, FeedbackStore(settings.feedback_db))
+    page.launch(app, settings, block=False)
+
+    def answers_kept() -> int:
+        return sum(
+            isinstance(value, dict) and "answer" in value
+            for session in list(app.state_holder.session_data.values())
+            for value in list(session.state_data.values())
+        )
+
+    try:
+        client = _client(f"http://127.0.0.1:{port}/")
+        client.predict("aide aux devoirs", [], api_name="/respond")
+        assert answers_kept() == 1
+        deadline = time.monotonic() + 10
+        while answers_kept() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert answers_kept() == 0
+        said = client.predict("👍 Oui", "", "", api_name="/feedback")
+        assert said.startswith("Posez d'abord une question")
+    finally:
+        app.close()

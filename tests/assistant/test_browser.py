@@ -345,3 +345,52 @@ def test_a_contract_imported_from_a_spreadsheet_answers_in_the_chat(
     finally:
         page.close()
         two.close()
+
+
+def test_the_page_speaks_french_in_an_english_browser(server: tuple[str, Path], browser: Any) -> None:
+    """A browser set to English still gets the page library's own labels, tooltips and messages in French:
+    `lang="fr"`, no English tooltip or button text after an answer, and no English message left in the
+    library's scripts (the lost-connection one is written in English in its code)."""
+    context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(server[0])
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        assert page.evaluate("navigator.language") == "fr-FR"
+        assert page.evaluate("document.documentElement.lang") == "fr"
+        page.fill("#question textarea", "aide aux devoirs pour les collégiens du quartier")
+        page.press("#question textarea", "Enter")
+        page.wait_for_selector("#chat .message-row.bot-row", timeout=30_000)
+        page.wait_for_timeout(500)
+        said = page.evaluate(_INTERFACE_TEXT)
+        english = [s for s in said if s.strip().lower() in _ENGLISH_LABELS]
+        assert not english, english
+        scripts = page.evaluate(_SCRIPTS_TEXT)
+        assert scripts and not any("Connection to the server was lost" in s for s in scripts)
+        assert any("La connexion au serveur a été perdue" in s for s in scripts)
+    finally:
+        context.close()
+
+
+# every label, tooltip and button text the page shows or reads out
+_INTERFACE_TEXT = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('*')) {
+    for (const name of ['title', 'aria-label', 'placeholder']) {
+      const value = el.getAttribute(name);
+      if (value) out.push(value);
+    }
+    if (el.children.length === 0 && el.textContent) out.push(el.textContent);
+  }
+  return out;
+}"""
+# the text of every script the page loaded
+_SCRIPTS_TEXT = """async () => {
+  const names = performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.js'));
+  return Promise.all(names.map((n) => fetch(n).then((r) => r.text())));
+}"""
+_ENGLISH_LABELS = {
+    "copy", "copied", "copy message", "copy conversation", "clear", "submit", "stop", "retry", "undo",
+    "like", "dislike", "scroll down", "scroll to bottom", "loading...", "loading", "settings",
+    "use via api", "built with gradio", "share", "delete", "edit", "examples", "error", "close",
+}
