@@ -351,13 +351,14 @@ def _run_chat(args: argparse.Namespace) -> int:
     from assistant.settings import Settings
 
     settings = Settings.from_env(host=args.host, port=args.port, embedder=args.embedder)
-    print(f"Chargement du contrat et du modèle {settings.embedder} (l'index est construit s'il manque ou a changé)…")
+    print(f"Chargement du contrat et du modèle {settings.embedder}…", flush=True)
     started = time.perf_counter()
     searcher = open_searcher(load_contracts(args.contracts), settings.embedder)
     app = build_app(searcher, FeedbackStore(settings.feedback_db))
     launch(app, settings, block=False)
     address = f"http://{settings.host}:{settings.port}/"
-    print(f"Prêt en {time.perf_counter() - started:.1f} s : ouvrez {address} (Ctrl+C pour arrêter)", flush=True)
+    how = "index construit : premier démarrage ou contrat modifié" if searcher.built else "index chargé du cache"
+    print(f"Prêt en {time.perf_counter() - started:.1f} s ({how}) : ouvrez {address} (Ctrl+C pour arrêter)", flush=True)
     app.block_thread()
     return 0
 

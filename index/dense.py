@@ -68,6 +68,7 @@ class DenseIndex:
     def __init__(self, index: faiss.Index, manifest: Manifest) -> None:
         self._index = index
         self.manifest = manifest
+        self.built = False  # True for an index built by this process rather than loaded from disk
         self.approximate = isinstance(index, faiss.IndexHNSWFlat)
         # Aggregation and fusion need every passage of the contract searched: score straight from the
         # index's own flat storage (a zero-copy view) rather than through a sorted top-k search.
@@ -126,7 +127,9 @@ class DenseIndex:
         if reused:
             logger.info("%d passages trouvés dans le cache de vecteurs ou répétés, %d calculés", reused, embedded)
         manifest = Manifest(embedder.name, embedder.dimension, corpus_hash, len(texts))
-        return cls(index, manifest)
+        built = cls(index, manifest)
+        built.built = True
+        return built
 
     @property
     def vectors(self) -> np.ndarray:

@@ -100,6 +100,8 @@ class Searcher:
         self.document_stems = self._text.document_stems
         self._side = DenseSide(contracts, self._layout, embedder, self.settings, cache_dir, rebuild)
         self._dense, self._classifier = self._side.dense, self._side.classifier
+        # whether this start built the passage index (first start, or a changed contract) or loaded it
+        self.built = self._dense is not None and self._dense.built
         self._vector_row = self._side.vector_row
         self._outside, self._outside_kinds, self._field = self._side.outside, self._side.outside_kinds, self._side.field
 

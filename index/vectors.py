@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
@@ -10,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from index.cache import read_verified, slug, write_verified
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,7 @@ class VectorCache:
 
     def __init__(self, path: Path, embedder: str, dimension: int) -> None:
         self.path = path
+        self.embedder = embedder
         self._identity = f"{embedder}|{dimension}"
         self._dimension = dimension
 
@@ -94,17 +99,68 @@ class VectorCache:
 
     @contextmanager
     def _open(self) -> Iterator[sqlite3.Connection]:
+        new = not self.path.exists()
+        if new:
+            with contextlib.suppress(OSError):  # a folder that cannot be made: connect says so
+                self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=30)
         try:
             with db:  # one transaction, committed whole or rolled back
                 db.executescript(_SCHEMA)
+                if new:
+                    self._seed(db)
                 yield db
         finally:
             db.close()
 
+    def _seed(self, db: sqlite3.Connection) -> None:
+        """Fill a new cache with the vectors shipped for its embedder, so that a first start embeds nothing
+        the package ships. The file is read only if its content matches the SHA-256 it carries; its
+        vectors are keyed by the hash of their text, like the cache's own, and the model is checked
+        against a few of them before any is used (`index.dense`)."""
+        path = shipped_path(self.embedder)
+        if not path.is_file():
+            return
+        try:
+            with np.load(io.BytesIO(read_verified(path)), allow_pickle=False) as arrays:
+                identity, keys, vectors = str(arrays["identity"]), arrays["keys"], arrays["vectors"]
+            if identity != self._identity or vectors.shape != (len(keys), self._dimension):
+                raise ValueError(f"vecteurs de {identity}, forme {vectors.shape}")
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("Vecteurs livrés %s illisibles (%s) : les passages sont calculés", path, exc)
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        rows = [(bytes(key).decode("ascii"), vector.tobytes()) for key, vector in zip(keys, vectors, strict=True)]
+        db.execute("INSERT OR REPLACE INTO about VALUES ('identity', ?)", (self._identity,))
+        db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+        logger.info("%d vecteurs livrés avec le paquet copiés dans le cache %s", len(rows), self.path)
+
     def _matches(self, db: sqlite3.Connection) -> bool:
         row = db.execute("SELECT value FROM about WHERE name = 'identity'").fetchone()
         return row is not None and row[0] == self._identity
+
+
+SHIPPED = Path(__file__).parent / "data" / "vectors"
+
+
+def shipped_path(embedder: str) -> Path:
+    """Where the vectors shipped for `embedder` are (the bundled contract's passages, the shipped
+    resources' texts)."""
+    return SHIPPED / f"{slug(embedder)}.npz"
+
+
+def write_shipped(cache: VectorCache) -> Path:
+    """Write every vector of `cache` as the vectors shipped for its embedder (`python -m index.ship`)."""
+    with cache._open() as db:
+        rows = db.execute("SELECT key, vector FROM vectors ORDER BY key").fetchall()
+    keys = np.array([key.encode("ascii") for key, _ in rows], dtype="S64")
+    vectors = np.vstack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows])
+    buffer = io.BytesIO()
+    np.savez(buffer, identity=np.array(cache._identity), keys=keys, vectors=vectors)
+    path = shipped_path(cache.embedder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_verified(path, buffer.getvalue())
+    return path
 
 
 def _key(text: str) -> str:

@@ -342,3 +342,47 @@ def test_a_garbage_vector_cache_is_replaced(caph: Contract, tmp_path: Path) -> N
     counting = _CountingEmbedder()
     Searcher([caph], counting, cache_dir=tmp_path)
     assert counting.embedded == CHECKED
+
+
+def _ship(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, texts: list[str]) -> Path:
+    """Shipped vectors of the fake embedder for `texts`, in a folder of their own."""
+    from index import vectors
+
+    monkeypatch.setattr(vectors, "SHIPPED", tmp_path / "shipped")
+    embedder = FakeEmbedder()
+    source = vectors.VectorCache(tmp_path / "source.sqlite3", embedder.name, embedder.dimension)
+    source.put_many(dict(zip(texts, embedder.encode_passages(texts), strict=True)))
+    return vectors.write_shipped(source)
+
+
+def test_a_new_cache_starts_from_the_shipped_vectors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cache that does not exist yet is filled with the vectors shipped for its embedder; one that
+    exists is left as it is."""
+    from index.vectors import VectorCache
+
+    _ship(tmp_path, monkeypatch, ["aide aux devoirs", "chantier d'insertion"])
+    embedder = FakeEmbedder()
+    cache = VectorCache(tmp_path / "cache" / "vectors.sqlite3", embedder.name, embedder.dimension)
+    found = cache.get_many(["aide aux devoirs", "chantier d'insertion", "autre"])
+    assert set(found) == {"aide aux devoirs", "chantier d'insertion"}
+    assert np.allclose(found["aide aux devoirs"], embedder.encode_passages(["aide aux devoirs"])[0])
+    other = VectorCache(tmp_path / "other.sqlite3", "another-model", embedder.dimension)
+    assert other.get_many(["aide aux devoirs"]) == {}  # shipped for another embedder: nothing
+
+
+def test_tampered_shipped_vectors_are_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A shipped file whose content no longer matches the SHA-256 it carries is ignored with one log line:
+    the passages are then embedded."""
+    from index.vectors import VectorCache
+
+    path = _ship(tmp_path, monkeypatch, ["aide aux devoirs"])
+    data = bytearray(path.read_bytes())
+    data[-20] ^= 0xFF
+    path.write_bytes(bytes(data))
+    embedder = FakeEmbedder()
+    with caplog.at_level(logging.WARNING, logger="index.vectors"):
+        cache = VectorCache(tmp_path / "cache.sqlite3", embedder.name, embedder.dimension)
+        assert cache.get_many(["aide aux devoirs"]) == {}
+    assert "Vecteurs livrés" in caplog.text and "illisibles" in caplog.text

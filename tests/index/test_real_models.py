@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from corpus import Contract
 from index import E5_NAME, MINILM_NAME, USE_NAME, Searcher, load_embedder
 
 
@@ -131,3 +137,30 @@ def test_by_the_meaning_rows_come_in_the_order_of_their_meaning_rank(default_sea
     for question in ("marchands de sommeil", "les jeunes qui sèchent les cours", "atelier cuisine entre voisines"):
         hits = default_searcher.search(question, k=10, retriever="dense").hits
         assert [h.dense_rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+@pytest.mark.slow
+def test_the_first_start_of_the_bundled_contract_embeds_only_the_model_check(
+    caph: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """From an empty cache, every passage the bundled contract needs (its own, the thesaurus, the
+    out-of-scope requests, the placement's own search) comes from the vectors shipped in
+    `index/data/vectors/`; only the few compared with the model are embedded. When this fails after an edit
+    of the contract or of `index/data/*.yaml`, `python -m index.ship` writes them again."""
+    from index.dense import CHECKED
+
+    embedder = load_embedder()
+    embedded: list[str] = []
+    encode = embedder.encode_passages
+
+    def counting(texts: Sequence[str]) -> Any:
+        embedded.extend(texts)
+        return encode(texts)
+
+    embedder.encode_passages = counting  # type: ignore[method-assign]
+    with caplog.at_level(logging.INFO, logger="index.vectors"):
+        searcher = Searcher([caph], embedder, cache_dir=tmp_path)
+    assert "vecteurs livrés avec le paquet copiés" in caplog.text
+    assert searcher.built
+    assert len(embedded) <= 2 * CHECKED, f"{len(embedded)} passages embedded: run python -m index.ship"
+    assert searcher.search("les jeunes qui sechent les cours").hits[0].code == "5.1.3"
