@@ -86,11 +86,10 @@ CSS = """
 .cdv-card mark {background:#fff3b0;}
 .cdv-uncertain {color:#9a6700; font-size:0.9em;}
 .cdv-ranking {width:100%; border-collapse:collapse; table-layout:fixed;}
+/* columns wide enough for their words: text wraps between words, never inside one */
 .cdv-ranking th, .cdv-ranking td {padding:6px 4px; border-bottom:1px solid #d0d7de; vertical-align:top;
-  text-align:left; overflow-wrap:anywhere;}
-.cdv-ranking th:nth-child(1), .cdv-ranking td:nth-child(1) {width:3.5em;}
-.cdv-ranking th:nth-child(2), .cdv-ranking td:nth-child(2) {width:4em;}
-.cdv-ranking th:nth-child(4), .cdv-ranking td:nth-child(4) {width:22%;}
+  text-align:left; overflow-wrap:break-word;}
+.cdv-ranking th:nth-child(1), .cdv-ranking td:nth-child(1) {width:5em;}
 .cdv-bar {height:0.8em; background:#6b8afd; border-radius:4px; margin-top:0.4em;}
 .cdv-precedents {margin-top:6px; font-size:0.92em; color:#24292f;}
 #funding:has(textarea:placeholder-shown) {display:none;}
@@ -193,8 +192,18 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                 status = gr.Markdown(elem_id="feedback-status")
         with gr.Tab("Parcourir"):
             with gr.Row():
-                words = gr.Textbox(label="Filtrer par mots", elem_id="browse-words", max_length=MAX_FILTER_CHARS)
-                axis_choice = gr.Dropdown([ALL_AXES, *axis_labels(searcher.contracts)], value=ALL_AXES, label="Axe")
+                # side by side on a desktop, one above the other on a phone: the axis list then has the
+                # screen's width, and its titles wrap between words
+                words = gr.Textbox(
+                    label="Filtrer par mots", elem_id="browse-words", max_length=MAX_FILTER_CHARS, min_width=280
+                )
+                axis_choice = gr.Dropdown(
+                    [ALL_AXES, *axis_labels(searcher.contracts)],
+                    value=ALL_AXES,
+                    label="Axe",
+                    elem_id="browse-axis",
+                    min_width=280,
+                )
             tree = gr.HTML(value=browse_html(searcher.contracts, "", None), elem_id="tree")
         with gr.Tab("Recherche"):
             raw_question = gr.Textbox(

@@ -48,8 +48,9 @@ def sources_html(answer: Answer, contracts: list[Contract]) -> str:
 
 
 def ranking_html(result: SearchResult) -> str:
-    """The ranked objectives in plain words: rank, code, title, and how relevant each is next to the first
-    (a bar; the scores themselves mean nothing to a reader)."""
+    """The ranked objectives in plain words: rank and code, then the title and how relevant each is next to
+    the first (a bar; the scores themselves mean nothing to a reader). Two columns, so that on a phone the
+    title's column is wide enough for its longest words."""
     if not result.hits:
         return empty_ranking()
     scores = [h.score for h in result.hits]
@@ -57,20 +58,21 @@ def ranking_html(result: SearchResult) -> str:
     rows = []
     for number, hit in enumerate(result.hits, start=1):
         share = 100 if top == low else round(100 * (hit.score - low) / (top - low))
-        ranks = f"par les mots : {hit.lexical_rank}" + (
-            f" · par le sens : {hit.dense_rank}" if hit.dense_rank is not None else ""
+        ranks = f"par les mots&nbsp;: {hit.lexical_rank}" + (
+            f" · par le sens&nbsp;: {hit.dense_rank}" if hit.dense_rank is not None else ""
         )
         rows.append(
-            f'<tr data-code="{html.escape(hit.code)}"><td>{number}</td><td><b>{html.escape(hit.code)}</b></td>'
-            f'<td>{html.escape(hit.title)}<div class="cdv-path">rang {ranks}</div></td>'
-            f'<td><div class="cdv-bar" style="width:{max(share, 4)}%"></div></td></tr>'
+            f'<tr data-code="{html.escape(hit.code)}"><td><span class="cdv-path">{number}</span><br>'
+            f"<b>{html.escape(hit.code)}</b></td><td>{html.escape(hit.title)}"
+            f'<div class="cdv-path">rang {ranks}</div><div class="cdv-bar" style="width:{max(share, 4)}%"'
+            f' title="pertinence"></div></td></tr>'
         )
     note = "<p>Aucun objectif ne semble couvrir cette question ; les plus proches :</p>" if result.abstain else ""
     if result.truncated:
         note = f"<p>Question très longue : seuls ses {MAX_QUERY_CHARS} premiers caractères ont été lus.</p>" + note
     return (
-        f'{note}<table class="cdv-ranking"><thead><tr><th>rang</th><th>code</th><th>objectif</th>'
-        f"<th>pertinence</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f'{note}<table class="cdv-ranking"><thead><tr><th>rang, code</th><th>objectif, pertinence</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
 

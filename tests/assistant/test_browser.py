@@ -394,3 +394,42 @@ _ENGLISH_LABELS = {
     "like", "dislike", "scroll down", "scroll to bottom", "loading...", "loading", "settings",
     "use via api", "built with gradio", "share", "delete", "edit", "examples", "error", "close",
 }
+
+
+def test_search_and_browse_break_no_word_on_a_phone(server: tuple[str, Path], browser: Any) -> None:
+    """At 390 px the Recherche table, the Parcourir tree and its axis list wrap between words, never inside
+    one ("pertine/nce", "renouvellemen/t"): checked on every word's own boxes in the DOM."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(server[0])
+        page.get_by_role("tab", name="Recherche").click()
+        page.fill("#raw-question textarea", "renouvellement urbain et accompagnement des copropriétés")
+        page.press("#raw-question textarea", "Enter")
+        page.wait_for_selector("#ranking tr[data-code]", timeout=30_000)
+        assert page.evaluate(_BROKEN_WORDS, "#ranking") == []
+        page.get_by_role("tab", name="Parcourir").click()
+        page.wait_for_selector("#tree", timeout=30_000)
+        assert page.evaluate(_BROKEN_WORDS, "#tree") == []
+        page.locator("#browse-axis input").click()
+        page.wait_for_selector("[role=listbox] [role=option]", timeout=30_000)
+        assert page.evaluate(_BROKEN_WORDS, "[role=listbox]") == []
+    finally:
+        page.close()
+
+
+# the words of the visible text under `selector` drawn on two lines (broken inside; after a hyphen is fine)
+_BROKEN_WORDS = """(selector) => {
+  const broken = [];
+  const root = document.querySelector(selector);
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.textContent.matchAll(/[^\\s\\u00a0-]{4,}/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (tops.size > 1) broken.push(match[0]);
+    }
+  }
+  return broken;
+}"""
