@@ -122,6 +122,8 @@ def _decide_attachment(
         bounds = [*bare.contract_bounds(), len(bare.keys)]
         # the words an objective is named by: its title, its priority's and its axis's (not its measures)
         named = [frozenset(bare.analyzer.tokens(text)) for text in _headings(sources)]
+        # the same words level by level: the objective's own (title, sub-items), its priority's, its axis's
+        levels = [[frozenset(bare.analyzer.tokens(text)) for text in _headings(sources, part)] for part in range(3)]
         terse = [_terse(o) for c in sources for _, _, o in c.objectives()]
         for concept, scores in zip(concepts, fused, strict=True):
             stems = frozenset(bare.analyzer.tokens(concept.terms))
@@ -130,11 +132,21 @@ def _decide_attachment(
             for first, stop in itertools.pairwise(bounds):
                 if not stems:
                     continue
-                # on a terse contract (objectives without measures or description), a kind of action goes
+                # on a terse contract (objectives without measures or description), a concept with themes goes
                 # to the best objective whose title, priority or axis names one of its themes: there the
                 # axis says most; where measures speak, they decide (placing by theme over them misled)
-                on_theme = [j for j in range(first, stop) if terse[j] and any(t <= named[j] for t in themes)]
-                i = max(on_theme, key=lambda j: scores[j]) if on_theme else first + int(np.argmax(scores[first:stop]))
+                # a theme named by most of the contract's objectives tells none apart (an axis "Intégrer
+                # localement les enjeux…" above every objective does not make them about integration)
+                telling = [t for t in themes if 2 * sum(t <= named[j] for j in range(first, stop)) <= stop - first]
+                on_theme = [j for j in range(first, stop) if terse[j] and any(t <= named[j] for t in telling)]
+                # the objective whose own words name the most of the themes, then its priority's, then its
+                # axis's: a title saying "accès aux soins" says more than an axis saying "santé"
+                specific = {j: _named_stems(telling, [level[j] for level in levels]) for j in on_theme}
+                i = (
+                    max(on_theme, key=lambda j: (specific[j], scores[j]))
+                    if on_theme
+                    else first + int(np.argmax(scores[first:stop]))
+                )
                 covered = len(stems & bare.document_stems[i]) / len(stems) >= ATTACH_COVERAGE
                 if on_theme or (covered and not concept.action):
                     attached.setdefault(bare.keys[i], []).extend(concept.situations)
@@ -147,10 +159,22 @@ def _terse(objective: Objective) -> bool:
     return not (objective.measures or objective.description)
 
 
-def _headings(contracts: list[Contract]) -> list[str]:
-    """The words each objective is named by (title, sub-items, priority, axis), in the searcher's order."""
-    return [
-        " ".join([objective.title, *(m.text for m in objective.measures), priority.title or "", axis.title])
-        for contract in contracts
-        for axis, priority, objective in contract.objectives()
-    ]
+def _headings(contracts: list[Contract], part: int | None = None) -> list[str]:
+    """The words each objective is named by, in the searcher's order: its title and sub-items, its
+    priority's title and its axis's title (`part` 0, 1 or 2: only those of that level)."""
+    texts = []
+    for contract in contracts:
+        for axis, priority, objective in contract.objectives():
+            parts = [
+                " ".join([objective.title, *(m.text for m in objective.measures)]),
+                priority.title or "",
+                axis.title,
+            ]
+            texts.append(" ".join(parts) if part is None else parts[part])
+    return texts
+
+
+def _named_stems(themes: list[frozenset[str]], levels: list[frozenset[str]]) -> tuple[int, ...]:
+    """For each level's words (an objective's own, its priority's, its axis's), how many stems of the
+    themes they name whole."""
+    return tuple(len(frozenset().union(*(t for t in themes if t <= words))) for words in levels)
