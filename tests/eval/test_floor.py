@@ -18,10 +18,10 @@ from index import Searcher
 QUESTIONS_FLOOR = {
     "shipped": {"hit@1": 0.95, "recall@3": 0.98, "abstain_recall": 0.90, "false_refusal": 0.02},
     "source-only": {"hit@1": 0.77, "recall@3": 0.90, "abstain_recall": 0.90, "false_refusal": 0.04},
-    "titles-only": {"hit@1": 0.60, "recall@3": 0.80, "abstain_recall": 0.85, "false_refusal": 0.04},
+    "titles-only": {"hit@1": 0.62, "recall@3": 0.80, "abstain_recall": 0.85, "false_refusal": 0.04},
 }
 # on the dev part of eval/data/situations.jsonl (everyday situations written before any vocabulary)
-SITUATIONS_FLOOR = {"shipped": 0.82, "source-only": 0.68, "titles-only": 0.50}
+SITUATIONS_FLOOR = {"shipped": 0.82, "source-only": 0.68, "titles-only": 0.57}
 
 
 def _searchers(request: pytest.FixtureRequest) -> dict[str, Searcher]:
