@@ -65,10 +65,10 @@ class DenseIndex:
     way the vectors are read in place from the index's storage (memory-mapped when loaded from disk).
     """
 
-    def __init__(self, index: faiss.Index, manifest: Manifest) -> None:
+    def __init__(self, index: faiss.Index, manifest: Manifest, *, built: bool = False) -> None:
         self._index = index
         self.manifest = manifest
-        self.built = False  # True for an index built by this process rather than loaded from disk
+        self.built = built  # True for an index built by this process rather than loaded from disk
         self.approximate = isinstance(index, faiss.IndexHNSWFlat)
         # Aggregation and fusion need every passage of the contract searched: score straight from the
         # index's own flat storage (a zero-copy view) rather than through a sorted top-k search.
@@ -127,9 +127,7 @@ class DenseIndex:
         if reused:
             logger.info("%d passages trouvés dans le cache de vecteurs ou répétés, %d calculés", reused, embedded)
         manifest = Manifest(embedder.name, embedder.dimension, corpus_hash, len(texts))
-        built = cls(index, manifest)
-        built.built = True
-        return built
+        return cls(index, manifest, built=True)
 
     @property
     def vectors(self) -> np.ndarray:

@@ -66,7 +66,7 @@ class DenseSide:
             # passage vectors are shared by all of an embedder's corpora, so an edit re-embeds only what changed
             embedder_dir = (cache_dir or default_cache_dir()) / slug(embedder.name)
             folder = embedder_dir / hashlib.sha256(corpus_id.encode()).hexdigest()[:16]
-            vector_cache = VectorCache(embedder_dir / "vectors.sqlite3", embedder.name, embedder.dimension)
+            vector_cache = VectorCache.in_folder(cache_dir or default_cache_dir(), embedder.name, embedder.dimension)
             self.dense = load_or_build(folder, distinct, embedder, corpus_id, rebuild=rebuild, cache=vector_cache)
             # the classifier learns each objective from the contract's own text (titles, measures, and any
             # editorial additions), not from the attached thesaurus situations: concepts give some objectives

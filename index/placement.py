@@ -107,15 +107,13 @@ def _decide_attachment(
     """`_attach_by_search`'s decision. The search it needs serves this decision only: it is built in a
     scratch folder, its vectors taken from and given back to the shared vector cache (nothing is embedded
     twice)."""
-    shared = VectorCache(root / slug(embedder.name) / "vectors.sqlite3", embedder.name, embedder.dimension)
+    shared = VectorCache.in_folder(root, embedder.name, embedder.dimension)
     needed = [p.text for p in build_passages(sources, enriched=settings.enriched)]
     needed += outside_requests(sources)[0]
     concepts = load_thesaurus()
     attached: dict[tuple[str, str], list[str]] = {}
     with tempfile.TemporaryDirectory(prefix="cdv-attach-") as scratch:
-        scratch_cache = VectorCache(
-            Path(scratch) / slug(embedder.name) / "vectors.sqlite3", embedder.name, embedder.dimension
-        )
+        scratch_cache = VectorCache.in_folder(Path(scratch), embedder.name, embedder.dimension)
         if shared.path.is_file():
             scratch_cache.put_many(shared.get_many(needed))
         from index.searcher import Searcher  # the placement is decided by a search of the contract itself
@@ -124,10 +122,10 @@ def _decide_attachment(
         shared.put_many(scratch_cache.get_many(needed))
         fused = bare.scores_in_each_contract([concept.terms for concept in concepts])
         bounds = [*bare.contract_bounds(), len(bare.keys)]
-        # the words an objective is named by: its title, its priority's and its axis's (not its measures)
-        named = [frozenset(bare.analyzer.tokens(text)) for text in _headings(sources)]
-        # the same words level by level: the objective's own (title, sub-items), its priority's, its axis's
-        levels = [[frozenset(bare.analyzer.tokens(text)) for text in _headings(sources, part)] for part in range(3)]
+        # the words an objective is named by, level by level: its own (title, sub-items), its priority's, its
+        # axis's; and all of them together
+        levels = [tuple(frozenset(bare.analyzer.tokens(text)) for text in parts) for parts in _headings(sources)]
+        named = [frozenset().union(*words) for words in levels]
         terse = [_terse(o) for c in sources for _, _, o in c.objectives()]
         for concept, scores in zip(concepts, fused, strict=True):
             stems = frozenset(bare.analyzer.tokens(concept.terms))
@@ -137,15 +135,15 @@ def _decide_attachment(
                 if not stems:
                     continue
                 # on a terse contract (objectives without measures or description), a concept with themes goes
-                # to the best objective whose title, priority or axis names one of its themes: there the
-                # axis says most; where measures speak, they decide (placing by theme over them misled)
+                # to an objective whose title, priority or axis names one of its themes: there the headings say
+                # most; where measures speak, they decide (placing by theme over them misled)
                 # a theme named by most of the contract's objectives tells none apart (an axis "Intégrer
                 # localement les enjeux…" above every objective does not make them about integration)
                 telling = [t for t in themes if 2 * sum(t <= named[j] for j in range(first, stop)) <= stop - first]
                 on_theme = [j for j in range(first, stop) if terse[j] and any(t <= named[j] for t in telling)]
                 # the objective whose words name the most of the themes, its own words counting most: a title
                 # saying "accès aux soins" says more than an axis saying "santé"
-                specific = {j: _named_stems(telling, [level[j] for level in levels]) for j in on_theme}
+                specific = {j: _named_stems(telling, levels[j]) for j in on_theme}
                 i = (
                     max(on_theme, key=lambda j: (specific[j], scores[j]))
                     if on_theme
@@ -163,22 +161,17 @@ def _terse(objective: Objective) -> bool:
     return not (objective.measures or objective.description)
 
 
-def _headings(contracts: list[Contract], part: int | None = None) -> list[str]:
+def _headings(contracts: list[Contract]) -> list[tuple[str, str, str]]:
     """The words each objective is named by, in the searcher's order: its title and sub-items, its
-    priority's title and its axis's title (`part` 0, 1 or 2: only those of that level)."""
-    texts = []
-    for contract in contracts:
-        for axis, priority, objective in contract.objectives():
-            parts = [
-                " ".join([objective.title, *(m.text for m in objective.measures)]),
-                priority.title or "",
-                axis.title,
-            ]
-            texts.append(" ".join(parts) if part is None else parts[part])
-    return texts
+    priority's title, its axis's title."""
+    return [
+        (" ".join([objective.title, *(m.text for m in objective.measures)]), priority.title or "", axis.title)
+        for contract in contracts
+        for axis, priority, objective in contract.objectives()
+    ]
 
 
-def _named_stems(themes: list[frozenset[str]], levels: list[frozenset[str]]) -> float:
+def _named_stems(themes: list[frozenset[str]], levels: tuple[frozenset[str], ...]) -> float:
     """How many stems of the themes an objective's words name whole, its own words counting most, then its
     priority's, then its axis's (LEVEL_WEIGHTS)."""
     return sum(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from index.cache import slug
 from index.embedders import DEFAULT_EMBEDDER
 from index.searcher import open_searcher
 from index.vectors import VectorCache, shipped_path, write_shipped
@@ -25,9 +24,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cdv-ship-") as scratch:
         searcher = open_searcher(load_contracts(), DEFAULT_EMBEDDER, cache_dir=Path(scratch))
         assert searcher.embedder is not None
-        cache = VectorCache(Path(scratch) / slug(searcher.embedder.name) / "vectors.sqlite3",
-                            searcher.embedder.name, searcher.embedder.dimension)  # fmt: skip
-        path = write_shipped(cache)
+        path = write_shipped(VectorCache.in_folder(Path(scratch), searcher.embedder.name, searcher.embedder.dimension))
     print(f"{path} : {path.stat().st_size / 1e6:.1f} Mo")
 
 

@@ -42,6 +42,11 @@ class VectorCache:
         self._identity = f"{embedder}|{dimension}"
         self._dimension = dimension
 
+    @classmethod
+    def in_folder(cls, root: Path, embedder: str, dimension: int) -> VectorCache:
+        """The embedder's cache in a cache folder: `root/<embedder>/vectors.sqlite3`."""
+        return cls(root / slug(embedder) / "vectors.sqlite3", embedder, dimension)
+
     def get_many(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         """The cached vector of each text that has one."""
         keys = {_key(t): t for t in texts}

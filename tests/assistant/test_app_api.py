@@ -16,6 +16,22 @@ from assistant.render import unescape_markdown
 pytestmark = pytest.mark.slow
 
 
+def _own_server(searcher: Any, tmp_path: Path) -> tuple[str, Any]:
+    """A page of its own on a free loopback port, built after the test's settings: its url and its app."""
+    import socket
+
+    from assistant import app as page
+    from assistant.settings import Settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    settings = Settings(port=port, feedback_db=tmp_path / "f.sqlite3")
+    app = page.build_app(searcher, FeedbackStore(settings.feedback_db))
+    page.launch(app, settings, block=False)
+    return f"http://127.0.0.1:{port}/", app
+
+
 def _client(url: str) -> Any:
     from gradio_client import Client
 
@@ -144,21 +160,13 @@ def test_the_server_keeps_a_bounded_number_of_sessions(
 ) -> None:
     """Every anonymous client gets a session on the server; past MAX_SESSIONS the oldest are dropped, so
     memory stays bounded however many clients come (each client here asks one question)."""
-    import socket
-
     from assistant import app as page
-    from assistant.settings import Settings
 
     monkeypatch.setattr(page, "MAX_SESSIONS", 3)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    settings = Settings(port=port, feedback_db=tmp_path / "f.sqlite3")
-    app = page.build_app(default_searcher, FeedbackStore(settings.feedback_db))
-    page.launch(app, settings, block=False)
+    url, app = _own_server(default_searcher, tmp_path)
     try:
         for n in range(6):
-            _client(f"http://127.0.0.1:{port}/").predict(f"aide aux devoirs {n}", [], api_name="/respond")
+            _client(url).predict(f"aide aux devoirs {n}", [], api_name="/respond")
         assert 0 < len(app.state_holder.session_data) <= 3
     finally:
         app.close()
@@ -167,19 +175,12 @@ def test_the_server_keeps_a_bounded_number_of_sessions(
 def test_a_session_state_expires(default_searcher: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A session's last answer is dropped SESSION_SECONDS after it was written, even if the client never
     comes back nor closes its tab; a vote after that asks for a question first."""
-    import socket
     import time
 
     from assistant import app as page
-    from assistant.settings import Settings
 
     monkeypatch.setattr(page, "SESSION_SECONDS", 1)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    settings = Settings(port=port, feedback_db=tmp_path / "f.sqlite3")
-    app = page.build_app(default_searcher, FeedbackStore(settings.feedback_db))
-    page.launch(app, settings, block=False)
+    url, app = _own_server(default_searcher, tmp_path)
 
     def answers_kept() -> int:
         return sum(
@@ -189,7 +190,7 @@ def test_a_session_state_expires(default_searcher: Any, tmp_path: Path, monkeypa
         )
 
     try:
-        client = _client(f"http://127.0.0.1:{port}/")
+        client = _client(url)
         client.predict("aide aux devoirs", [], api_name="/respond")
         assert answers_kept() == 1
         deadline = time.monotonic() + 10

@@ -166,14 +166,19 @@ def test_first_load_shows_the_input_a_welcome_and_examples(
         page.close()
 
 
+def _search(page: Any, url: str, question: str) -> None:
+    """Open the page, go to the Recherche tab and ask `question` there."""
+    page.goto(url)
+    page.get_by_role("tab", name="Recherche").click()
+    page.fill("#raw-question textarea", question)
+    page.press("#raw-question textarea", "Enter")
+
+
 def test_the_search_tab_on_a_phone(server: tuple[str, Path], browser: Any) -> None:
     """The Recherche tab speaks plain French, fits a 390 px screen, and runs again when the method changes."""
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
-        page.goto(server[0])
-        page.get_by_role("tab", name="Recherche").click()
-        page.fill("#raw-question textarea", "marchands de sommeil")
-        page.press("#raw-question textarea", "Enter")
+        _search(page, server[0], "marchands de sommeil")
         page.wait_for_selector("#ranking tr[data-code='4.3.2']", timeout=30_000)
         assert "par le sens" in page.inner_text("#ranking")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -401,10 +406,7 @@ def test_search_and_browse_break_no_word_on_a_phone(server: tuple[str, Path], br
     one ("pertine/nce", "renouvellemen/t"): checked on every word's own boxes in the DOM."""
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
-        page.goto(server[0])
-        page.get_by_role("tab", name="Recherche").click()
-        page.fill("#raw-question textarea", "renouvellement urbain et accompagnement des copropriétés")
-        page.press("#raw-question textarea", "Enter")
+        _search(page, server[0], "renouvellement urbain et accompagnement des copropriétés")
         page.wait_for_selector("#ranking tr[data-code]", timeout=30_000)
         assert page.evaluate(_BROKEN_WORDS, "#ranking") == []
         page.get_by_role("tab", name="Parcourir").click()
