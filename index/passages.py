@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from corpus import Contract
 
@@ -15,7 +15,11 @@ PassageKind = Literal["title", "measure", "description", "vocabulary", "situatio
 # a filing's dense passage is its title (its summary counts on the lexical side): the engine embeds titles
 # at 91 a second and title + summary at 40 (e5-small, 2 cores), so 10,000 filings take 2 minutes, not 4
 FILING_CHARS = 400  # a title longer than this is a summary pasted in the title column
-Attached = Mapping[tuple[str, str], Sequence[str]]  # objective key → everyday situations from the thesaurus
+# what the thesaurus gives an objective, in order: ("terms", the contracts' words for a concept) read by the
+# lexical side only (a list of keywords embedded as a passage comes close to too many questions), and
+# ("situation", an everyday phrase) read by both sides
+PlacedKind = Literal["terms", "situation"]
+Attached = Mapping[tuple[str, str], Sequence[tuple[PlacedKind, str]]]
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ def build_passages(
     Args:
         enriched: also index the English renderings and the field-workers' vocabulary
             (editorial additions); without it only the source's French text is indexed.
-        situations: everyday situations from the thesaurus attached to objectives, each indexed bare.
+        situations: what the thesaurus placed on each objective: each situation indexed bare (terms are
+            for the lexical documents only).
     """
     passages: list[Passage] = []
     for contract in contracts:
@@ -61,8 +66,9 @@ def build_passages(
                 # each entry on its own: a short question then meets a short passage (dense Hit@1 on dev
                 # 0.773 with the title prefixed, 0.820 without)
                 passages.extend(Passage(cid, code, "vocabulary", word) for word in objective.vocabulary)
-            for situation in (situations or {}).get((cid, code), ()):
-                passages.append(Passage(cid, code, "situation", situation))
+            for kind, text in (situations or {}).get((cid, code), ()):
+                if kind == "situation":
+                    passages.append(Passage(cid, code, "situation", text))
             # how the territory filed its past actions under this objective: real requests, in its words
             for f in filed.get(code, ()):
                 passages.append(Passage(cid, code, "filing", contract.filings[f].title[:FILING_CHARS], filing=f))
@@ -72,8 +78,8 @@ def build_passages(
 def objective_documents(
     contracts: list[Contract], *, enriched: bool = True, situations: Attached | None = None
 ) -> dict[tuple[str, str], str]:
-    """One text per objective (titles, measures, with `enriched` English and vocabulary, the attached
-    thesaurus situations and the contract's past filings), for lexical search."""
+    """One text per objective (titles, measures, with `enriched` English and vocabulary, the terms and
+    situations the thesaurus placed on it and the contract's past filings), for lexical search."""
     documents: dict[tuple[str, str], str] = {}
     for contract in contracts:
         filed = _filings_by_code(contract)
@@ -83,10 +89,26 @@ def objective_documents(
             if enriched:
                 parts += [objective.title_en or "", *(m.text_en or "" for m in objective.measures)]
                 parts += objective.vocabulary
-            parts += (situations or {}).get((contract.id, objective.code), ())
+            parts += [text for _, text in (situations or {}).get((contract.id, objective.code), ())]
             parts += [contract.filings[f].text() for f in filed.get(objective.code, ())]
             documents[(contract.id, objective.code)] = "\n".join(p for p in parts if p)
     return documents
+
+
+def placed_texts(rows: object) -> list[tuple[PlacedKind, str]]:
+    """What the thesaurus placed on an objective, read back from JSON (`[[kind, text], …]`).
+
+    Raises:
+        ValueError: not a list of [kind, text] pairs of a known kind.
+    """
+    if not isinstance(rows, list):
+        raise ValueError("expected a list of [kind, text] pairs")
+    placed: list[tuple[PlacedKind, str]] = []
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 2 and row[0] in get_args(PlacedKind) and isinstance(row[1], str)):
+            raise ValueError(f"expected [terms|situation, text], got {row!r:.80}")
+        placed.append((row[0], row[1]))
+    return placed
 
 
 def _filings_by_code(contract: Contract) -> dict[str, list[int]]:

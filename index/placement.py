@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ import numpy as np
 from corpus import Contract, Objective, source_only
 from index.cache import build_lock, content_key, default_cache_dir, read_verified, slug, write_verified
 from index.embedders import Embedder
-from index.passages import build_passages
+from index.passages import PlacedKind, build_passages, placed_texts
 from index.settings import SearchSettings
 from index.textside import text_key
 from index.thesaurus import load_out_of_scope, load_thesaurus
@@ -36,6 +37,7 @@ def outside_requests(contracts: list[Contract]) -> tuple[list[str], list[str]]:
     return outside, [kind for kind, _ in generic] + [""] * (len(outside) - len(generic))
 
 
+Placed = dict[tuple[str, str], list[tuple[PlacedKind, str]]]  # objective key → what the thesaurus gives it
 ATTACH_COVERAGE = 0.2  # share of a concept's term stems the chosen objective's own text must hold
 # on a terse contract, a theme's stems named by the objective's own words, its priority's, its axis's: the
 # nearer the objective, the more they say (dev titles-only situations 0.54 with the title alone deciding,
@@ -45,7 +47,7 @@ LEVEL_WEIGHTS = (1.0, 0.8, 0.6)
 
 def place_thesaurus(
     contracts: list[Contract], embedder: Embedder, settings: SearchSettings, cache_dir: Path | None
-) -> dict[tuple[str, str], list[str]]:
+) -> Placed:
     """The thesaurus situations of each objective: each concept's situations go, in each contract, to the
     objective the contract's own hybrid search ranks first for the concept's terms, searching its source
     text alone (no editorial field, no thesaurus), provided that objective's text holds at least
@@ -85,7 +87,7 @@ def place_thesaurus(
     return attached
 
 
-def _read_attachment(path: Path) -> dict[tuple[str, str], list[str]] | None:
+def _read_attachment(path: Path) -> Placed | None:
     """The attachment saved in `path`, or None (absent, or unreadable: logged)."""
     if not path.is_file():
         return None
@@ -94,8 +96,8 @@ def _read_attachment(path: Path) -> dict[tuple[str, str], list[str]] | None:
         if not isinstance(rows, list) or not all(
             isinstance(row, list) and len(row) == 3 and isinstance(row[2], list) for row in rows
         ):
-            raise ValueError("expected a list of [contract, code, [situations]]")
-        return {(str(cid), str(code)): [str(t) for t in texts] for cid, code, texts in rows}
+            raise ValueError("expected a list of [contract, code, [[kind, text]…]]")
+        return {(str(cid), str(code)): placed_texts(texts) for cid, code, texts in rows}
     except (OSError, ValueError, TypeError) as exc:
         logger.warning("Placement du thésaurus illisible %s (%s) : il est refait", path, exc)
         return None
@@ -103,7 +105,7 @@ def _read_attachment(path: Path) -> dict[tuple[str, str], list[str]] | None:
 
 def _decide_attachment(
     sources: list[Contract], embedder: Embedder, settings: SearchSettings, root: Path
-) -> dict[tuple[str, str], list[str]]:
+) -> Placed:
     """`_attach_by_search`'s decision. The search it needs serves this decision only: it is built in a
     scratch folder, its vectors taken from and given back to the shared vector cache (nothing is embedded
     twice)."""
@@ -111,7 +113,7 @@ def _decide_attachment(
     needed = [p.text for p in build_passages(sources, enriched=settings.enriched)]
     needed += outside_requests(sources)[0]
     concepts = load_thesaurus()
-    attached: dict[tuple[str, str], list[str]] = {}
+    attached: Placed = {}
     with tempfile.TemporaryDirectory(prefix="cdv-attach-") as scratch:
         scratch_cache = VectorCache.in_folder(Path(scratch), embedder.name, embedder.dimension)
         if shared.path.is_file():
@@ -124,7 +126,8 @@ def _decide_attachment(
         bounds = [*bare.contract_bounds(), len(bare.keys)]
         # the words an objective is named by, level by level: its own (title, sub-items), its priority's, its
         # axis's; and all of them together
-        levels = [tuple(frozenset(bare.analyzer.tokens(text)) for text in parts) for parts in _headings(sources)]
+        headings = _headings(sources)
+        levels = [tuple(frozenset(bare.analyzer.tokens(_common_words(text))) for text in parts) for parts in headings]
         named = [frozenset().union(*words) for words in levels]
         terse = [_terse(o) for c in sources for _, _, o in c.objectives()]
         for concept, scores in zip(concepts, fused, strict=True):
@@ -151,7 +154,7 @@ def _decide_attachment(
                 )
                 covered = len(stems & bare.document_stems[i]) / len(stems) >= ATTACH_COVERAGE
                 if on_theme or (covered and not concept.action):
-                    attached.setdefault(bare.keys[i], []).extend(concept.situations)
+                    attached.setdefault(bare.keys[i], []).extend(concept.placed)
         del bare  # its memory-mapped index lives in the scratch folder
     return attached
 
@@ -169,6 +172,24 @@ def _headings(contracts: list[Contract]) -> list[tuple[str, str, str]]:
         for contract in contracts
         for axis, priority, objective in contract.objectives()
     ]
+
+
+# a capitalised word inside a sentence of lower-case words: a name ("la requalification urbaine du quartier
+# d'Ar Santé Les Fontaines"), which names a place or a body, never a theme; in a heading written in title
+# case ("Emploi et Insertion") every word counts
+_INNER_WORD = re.compile(r"(?<=[\s’'])[^\W\d_]{4,}")
+_CAPITALISED = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+")
+
+
+def _common_words(text: str) -> str:
+    """The text without the names inside its sentences: a theme is named by common words."""
+    inner = [m for m in _INNER_WORD.finditer(text) if not m.group().isupper()]
+    names = [m for m in inner if _CAPITALISED.fullmatch(m.group())]
+    if not names or 2 * len(names) >= len(inner):
+        return text
+    for m in reversed(names):
+        text = text[: m.start()] + " " * len(m.group()) + text[m.end() :]
+    return text
 
 
 def _named_stems(themes: list[frozenset[str]], levels: tuple[frozenset[str], ...]) -> float:

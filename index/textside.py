@@ -16,7 +16,7 @@ import numpy as np
 from corpus import Contract, contract_hash
 from index.cache import content_key, read_verified, write_verified
 from index.lexical import LexicalIndex
-from index.passages import Attached, build_passages, objective_documents
+from index.passages import Attached, PlacedKind, build_passages, objective_documents, placed_texts
 from index.spelling import SpellingFixer
 from index.text import Analyzer
 from index.thesaurus import assign_concepts, load_thesaurus
@@ -36,7 +36,7 @@ _SOURCES = ("textside.py", "text.py", "lexical.py", "spelling.py", "thesaurus.py
 class TextSide:
     """What the lexical side of a search is built from the contracts' text (no embedder involved)."""
 
-    attached: dict[tuple[str, str], list[str]]  # thesaurus situations per objective
+    attached: dict[tuple[str, str], list[tuple[PlacedKind, str]]]  # the thesaurus's terms and situations
     document_stems: list[frozenset[str]]  # each objective's stems
     lexical: LexicalIndex  # over objective documents
     measure_lexical: LexicalIndex  # over measure passages
@@ -83,7 +83,7 @@ def build_text_side(
     # text its terms match, contract by contract (each contract that speaks of a concept gets its situations)
     if attached is None:
         concepts = load_thesaurus() if settings.thesaurus else []
-        by_words: dict[tuple[str, str], list[str]] = {}
+        by_words: dict[tuple[str, str], list[tuple[PlacedKind, str]]] = {}
         for contract in contracts if concepts else ():
             by_words.update(assign_concepts(concepts, objective_documents([contract], enriched=False), analyzer))
         attached = by_words
@@ -152,7 +152,7 @@ def _load(path: Path, analyzer: Analyzer) -> TextSide:
     stems = [frozenset(flat[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     rows = json.loads(str(arrays["attached"][0]))
     return TextSide(
-        attached={(str(c), str(o)): [str(t) for t in texts] for c, o, texts in rows},
+        attached={(str(c), str(o)): placed_texts(texts) for c, o, texts in rows},
         document_stems=stems,
         lexical=LexicalIndex.from_arrays(arrays, "lexical", analyzer),
         measure_lexical=LexicalIndex.from_arrays(arrays, "measures", analyzer),

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from index.passages import PlacedKind
 from index.text import Analyzer
 
 THESAURUS = Path(__file__).resolve().parent / "data" / "thesaurus-fr.yaml"
@@ -37,6 +38,12 @@ class Concept:
     # a kind of action (épicerie solidaire, chantier éducatif…) rather than a situation: a contract with
     # measures names the actions it funds, so an action goes only to objectives that name nothing but a theme
     action: bool = False
+
+    @property
+    def placed(self) -> tuple[tuple[PlacedKind, str], ...]:
+        """What the concept gives the objective it is placed on: its terms (a keyword question names the
+        concept as contracts do: "grossesses précoces", "aide aux victimes") and its situations."""
+        return (("terms", self.terms), *(("situation", s) for s in self.situations))
 
 
 def load_thesaurus(path: Path = THESAURUS) -> list[Concept]:
@@ -81,8 +88,8 @@ def assign_concepts(
     coverage: float = 0.2,
     closeness: float = 0.75,
     most: int = 2,
-) -> dict[tuple[str, str], list[str]]:
-    """The everyday situations each objective gets from the thesaurus, for one contract's source text.
+) -> dict[tuple[str, str], list[tuple[PlacedKind, str]]]:
+    """The terms and everyday situations each objective gets from the thesaurus, for one contract's source text.
 
     A concept goes to the objectives whose text its terms match best (BM25 over the objectives' own
     titles and measures): the best one, and up to `most` whose score is within `closeness` of it. A
@@ -90,7 +97,7 @@ def assign_concepts(
     that contract does not speak of it. Nothing here is fitted to a contract.
 
     Returns:
-        objective key → the situations attached to it (thesaurus order).
+        objective key → the concepts' terms and situations placed on it (thesaurus order).
     """
     from index.lexical import LexicalIndex  # the lexical index is only needed while assigning
 
@@ -99,7 +106,7 @@ def assign_concepts(
         return {}
     lexical = LexicalIndex([documents[k] for k in keys], analyzer, ngram_weight=0.0)
     stems_of = [set(analyzer.tokens(documents[k])) for k in keys]
-    attached: dict[tuple[str, str], list[str]] = {}
+    attached: dict[tuple[str, str], list[tuple[PlacedKind, str]]] = {}
     for concept in concepts:
         scores = lexical.word_scores(concept.terms)
         best = int(np.argmax(scores))
@@ -109,7 +116,7 @@ def assign_concepts(
         order = np.argsort(-scores, kind="stable")[:most]
         for position in order:
             if scores[position] >= closeness * scores[best]:
-                attached.setdefault(keys[int(position)], []).extend(concept.situations)
+                attached.setdefault(keys[int(position)], []).extend(concept.placed)
     return attached
 
 

@@ -56,19 +56,26 @@ def test_situations_go_to_the_objective_whose_text_the_terms_match() -> None:
         Concept("chasse pêche agriculture", ("permis de chasse",)),
     ]
     attached = assign_concepts(concepts, documents, Analyzer())
-    assert attached == {("x", "1.1.1"): ["sécher les cours"], ("x", "1.1.2"): ["avoir froid chez soi"]}
+    assert attached == {
+        ("x", "1.1.1"): [("terms", "absentéisme scolaire élèves absents"), ("situation", "sécher les cours")],
+        ("x", "1.1.2"): [("terms", "précarité énergétique factures chauffage"), ("situation", "avoir froid chez soi")],
+    }
 
 
 def test_the_bundled_contract_gets_situations_without_its_vocabulary(caph: Contract) -> None:
     """Stripped of its editorial fields, the contract still gets everyday situations on most objectives,
-    each indexed as a bare passage of its objective."""
+    each indexed as a bare passage of its objective; a concept's terms go to its objective's lexical
+    document, never to a passage (a list of keywords embedded comes close to too many questions)."""
     bare = source_only(caph)
     analyzer = Analyzer({e.acronym: e.meaning for e in bare.glossary})
     attached = assign_concepts(load_thesaurus(), objective_documents([bare], enriched=False), analyzer)
     assert len(attached) >= 30
-    assert "sécher les cours" in attached[(bare.id, "5.1.3")]
+    assert ("situation", "sécher les cours") in attached[(bare.id, "5.1.3")]
+    terms = next(text for kind, text in attached[(bare.id, "5.1.3")] if kind == "terms")
     passages = build_passages([bare], situations=attached)
     assert any(p.kind == "situation" and p.code == "5.1.3" and p.text == "sécher les cours" for p in passages)
+    assert not any(p.text == terms for p in passages)
+    assert terms in objective_documents([bare], enriched=False, situations=attached)[(bare.id, "5.1.3")]
 
 
 def test_with_an_embedder_the_contracts_own_search_places_each_concept(
@@ -82,11 +89,11 @@ def test_with_an_embedder_the_contracts_own_search_places_each_concept(
     [saved] = (tmp_path / "attach").glob("fake-*.json")
     rows = json.loads(read_verified(saved))
     attached = {(cid, code): texts for cid, code, texts in rows}
-    assert "sécher les cours" in attached[(caph.id, "5.1.3")]
+    assert ["situation", "sécher les cours"] in attached[(caph.id, "5.1.3")]
     bare = Searcher([source_only(caph)], None, SearchSettings(retriever="lexical", thesaurus=False))
     analyzer, objectives = bare.analyzer, {o.code: o for _, _, o in caph.objectives()}
     for concept in load_thesaurus():
-        places = [code for (_, code), texts in attached.items() if concept.situations[0] in texts]
+        places = [code for (_, code), texts in attached.items() if ["situation", concept.situations[0]] in texts]
         assert len(places) <= 1, f"{concept.terms} went to {places}"
         for code in places:
             objective = objectives[code]
@@ -97,14 +104,15 @@ def test_with_an_embedder_the_contracts_own_search_places_each_concept(
     assert any(p.kind == "situation" and p.text == "sécher les cours" for p in searcher.passages)
 
     # the next start reads the file: a decision written with its hash shows in the passages
-    write_verified(saved, json.dumps([[caph.id, "1.1.1", ["une situation posée à la main"]]]).encode())
+    write_verified(saved, json.dumps([[caph.id, "1.1.1", [["situation", "une situation posée à la main"]]]]).encode())
     again = Searcher([caph], embedder, cache_dir=tmp_path)
     situations = [(p.code, p.text) for p in again.passages if p.kind == "situation"]
     assert situations == [("1.1.1", "une situation posée à la main")]
 
     # a damaged file, or valid JSON of another shape, is decided again, with a log line
     # a damaged file, valid JSON of another shape, or a decision edited without its hash is decided again
-    edited = json.dumps([[caph.id, "1.1.1", ["glissée sans empreinte"]]])
+    edited = json.dumps([[caph.id, "1.1.1", [["situation", "glissée sans empreinte"]]]])
+    written_before = json.dumps([[caph.id, "1.1.1", ["a situation without its kind"]]])
     for damage in ("{not json", '{"abc": 1}', "[[1, 2]]", edited):
         saved.write_text(damage, encoding="utf-8")
         caplog.clear()
@@ -113,3 +121,8 @@ def test_with_an_embedder_the_contracts_own_search_places_each_concept(
         assert {(p.code, p.text) for p in repaired.passages if p.kind == "situation"} == {
             (p.code, p.text) for p in searcher.passages if p.kind == "situation"
         }
+    # a decision saved by an older version (texts without their kind), hash and all, is decided again
+    write_verified(saved, written_before.encode())
+    caplog.clear()
+    Searcher([caph], embedder, cache_dir=tmp_path)
+    assert "Placement du thésaurus illisible" in caplog.text
