@@ -93,6 +93,10 @@ CSS = """
 .cdv-bar {height:0.8em; background:#6b8afd; border-radius:4px; margin-top:0.4em;}
 .cdv-precedents {margin-top:6px; font-size:0.92em; color:#24292f;}
 #funding:has(textarea:placeholder-shown) {display:none;}
+/* the chat's own icons sat over the messages on a phone: its trash icon (which emptied the chat but not the
+   cards; "Nouvelle conversation" does it all) and its floating scroll-down arrow (each answer is scrolled
+   into view by the page itself) */
+#chat .icon-button-wrapper.top-panel, #chat .scroll-down-button-container {display:none !important;}
 /* on a phone the input, the welcome and the examples are in view on first load: a shorter chat box */
 @media (max-width: 640px) {
   #chat {height:34vh !important; min-height:180px;}

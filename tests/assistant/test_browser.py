@@ -124,6 +124,7 @@ def test_the_cited_code_is_in_view_when_the_answer_arrives(
             seen = element.bounding_box()
             assert seen is not None and seen["y"] >= 0 and seen["y"] + min(seen["height"], 40) <= height
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate(_COVERING_MESSAGES) == []  # no icon of the chat over a message
         text = page.inner_text("body")
         for english in ("Use via API", "Built with Gradio", "Settings", "Examples", "Clear", "Submit"):
             assert english not in text
@@ -420,6 +421,23 @@ def test_search_and_browse_break_no_word_on_a_phone(server: tuple[str, Path], br
 
 
 # the words of the visible text under `selector` drawn on two lines (broken inside; after a hyphen is fine)
+# the visible buttons of the chat whose box overlaps a message's box (label and overlapping text)
+_COVERING_MESSAGES = """() => {
+  const seen = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 &&
+    getComputedStyle(e).visibility !== 'hidden' ? r : null; };
+  const messages = [...document.querySelectorAll('#chat .message')].map(seen).filter(Boolean);
+  const found = [];
+  for (const button of document.querySelectorAll('#chat button')) {
+    const b = seen(button);
+    if (!b || button.closest('.message')) continue;
+    for (const m of messages) {
+      if (b.left < m.right && m.left < b.right && b.top < m.bottom && m.top < b.bottom)
+        found.push(button.getAttribute('aria-label') || button.textContent.trim());
+    }
+  }
+  return found;
+}"""
+
 _BROKEN_WORDS = """(selector) => {
   const broken = [];
   const root = document.querySelector(selector);
