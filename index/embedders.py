@@ -22,6 +22,10 @@ E5_MAX_TOKENS = 512  # what e5 was trained on
 # evaluation question (an application summary) is 78 tokens, and the title and first lines of a longer
 # summary name its main action
 E5_QUERY_TOKENS = 128
+# texts per call to the engine: it pads every text of a call to the longest, so small groups of short texts
+# cost less (512 filing titles on 2 cores: 81 a second in groups of 8, 70 in groups of 64, 60 in groups of
+# 256); vectors do not depend on the grouping
+E5_CHUNK = 8
 DEFAULT_EMBEDDER = E5_NAME
 ALLOW_DOWNLOAD_ENV = "CDV_ALLOW_DOWNLOAD"
 
@@ -100,10 +104,13 @@ class E5SmallEmbedder:
     def _encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            clean = [self._fit(t, query) for t in texts]
-            vectors = self._model.query(clean) if query else self._model.passage(clean)
-        return _normalise(np.asarray(vectors, dtype=np.float32).reshape(len(clean), self.dimension))
+        parts = []
+        for start in range(0, len(texts), E5_CHUNK):
+            with self._lock:
+                clean = [self._fit(t, query) for t in texts[start : start + E5_CHUNK]]
+                vectors = self._model.query(clean) if query else self._model.passage(clean)
+            parts.append(np.asarray(vectors, dtype=np.float32).reshape(len(clean), self.dimension))
+        return _normalise(np.vstack(parts))
 
     def _fit(self, text: str, query: bool) -> str:
         """`text` cut to E5_MAX_TOKENS (E5_QUERY_TOKENS for a question). The engine does not truncate and
