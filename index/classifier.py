@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -122,6 +123,11 @@ def _fit_one(
     if n_objectives == 2:  # scikit-learn keeps a single row for two classes
         weights, bias = np.vstack([-weights / 2, weights / 2]), np.array([-bias[0] / 2, bias[0] / 2])
     return weights, bias
+
+
+# a contract of titles alone has one passage per objective: scikit-learn then warns that the labels look like
+# a regression target, in the user's terminal at every start; one example per class is what it is given
+warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%", category=UserWarning)
 
 
 class _Stale(Exception):
