@@ -28,8 +28,9 @@ from index import DEFAULT_EMBEDDER, AbstainRule, Searcher, SearchSettings, fold,
 CALIBRATION_OOS = Path(__file__).resolve().parent / "data" / "calibration_oos.txt"
 BUDGETS = (0.01, 0.02, 0.03, 0.05)
 # the budget behind the shipped margins: the product allows 3% of in-scope questions refused (5% for a
-# contract without editorial fields); in-sample figures are optimistic, so the budget sits below
-CHOSEN_BUDGET = 0.02
+# contract without editorial fields); in-sample figures are optimistic (held-out, source-only, 3-10% are
+# refused at this budget), so the budget sits well below
+CHOSEN_BUDGET = 0.01
 # per budget: (threshold, OOS recall as shipped, wrong refusals as shipped, the same two source-only)
 Fitted = dict[float, tuple[float, float, float, float, float]]
 
