@@ -34,7 +34,7 @@ from assistant.render import (
     unescape_markdown,
 )
 from assistant.settings import Settings
-from index import MAX_QUERY_CHARS, Searcher
+from index import MAX_QUERY_CHARS, MatchedMeasure, Searcher
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -267,19 +267,30 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             hits = (state or {}).get("hits") or []
             return next((h for h in hits if h.code == code), hits[0] if hits else None)
 
+        def all_measures(hit: Any) -> tuple[MatchedMeasure, ...]:
+            """Every measure of the hit's objective, in the contract's order."""
+            contract = next((c for c in searcher.contracts if hit and c.id == hit.contract_id), None)
+            found = contract.find(hit.code) if contract is not None else None
+            if found is None:
+                return ()
+            return tuple(MatchedMeasure(m.text, 0.0, m.uncertain, tuple(m.candidates)) for m in found[2].measures)
+
         def use_objective(code: str | None, state: dict[str, Any] | None, ticked: list[str] | None = None) -> str:
             hit = chosen_hit(code, state)
             contract = next((c for c in searcher.contracts if hit and c.id == hit.contract_id), None)
             if hit is None or contract is None:
                 return ""
-            if ticked is not None:
-                hit = dataclasses.replace(hit, measures=tuple(m for m in hit.measures if m.text in ticked))
+            if ticked is not None:  # any measure of the objective, matched or not, as the user ticked them
+                hit = dataclasses.replace(hit, measures=tuple(m for m in all_measures(hit) if m.text in ticked))
             return funding_block(hit, contract)
 
         def measures_of(code: str | None, state: dict[str, Any] | None) -> Any:
+            # every measure of the cited objective, those matching the question ticked: the user may quote
+            # another one, or none
             hit = chosen_hit(code, state)
-            texts = [m.text for m in hit.measures] if hit else []
-            return gr.update(choices=texts, value=texts, visible=bool(texts))
+            choices = [m.text for m in all_measures(hit)] if hit else []
+            ticked = [m.text for m in hit.measures] if hit else []
+            return gr.update(choices=choices, value=ticked, visible=bool(choices))
 
         use.input(use_objective, [use, last], [funding], api_name="use_objective").then(
             measures_of, [use, last], [quoted], api_visibility="private"

@@ -75,12 +75,14 @@ class Layout:
         self.whole = Scope(0, len(self.objectives), 0, len(passages))
         self.measure_ids = [i for i, p in enumerate(passages) if p.kind == "measure"]
         self.measures_of = _measure_layout(passages, self.measure_ids, self.passage_owner)
-        # per objective, the passages of its past filings
+        # per objective, the passages of its past filings, and of its title (French, English)
         filed: dict[int, list[int]] = defaultdict(list)
+        titled: dict[int, list[int]] = defaultdict(list)
         for pid, passage in enumerate(passages):
-            if passage.kind == "filing":
-                filed[int(self.passage_owner[pid])].append(pid)
+            if passage.kind in ("filing", "title"):
+                (filed if passage.kind == "filing" else titled)[int(self.passage_owner[pid])].append(pid)
         self.filings_of = {owner: np.array(ids) for owner, ids in filed.items()}
+        self.titles_of = {owner: np.array(ids) for owner, ids in titled.items()}
 
 
 def _objectives(contracts: list[Contract]) -> list[Objective]:

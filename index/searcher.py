@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -27,8 +28,10 @@ from index.passages import Passage, build_passages
 from index.placement import place_thesaurus
 from index.settings import (
     MAX_QUERY_CHARS,
+    MEASURE_OVER_TITLE,
     PRECEDENT_FLOOR,
     PRECEDENT_FLOOR_DEFAULT,
+    RARE_IN_MEASURES,
     RETRIEVERS,
     Retriever,
     SearchSettings,
@@ -104,6 +107,7 @@ class Searcher:
         self.built = self._dense is not None and self._dense.built
         self._vector_row = self._side.vector_row
         self._outside, self._outside_kinds, self._field = self._side.outside, self._side.outside_kinds, self._side.field
+        self._rare: dict[str, frozenset[str]] = {}  # per contract, the stems few of its measures use
 
     @property
     def passages(self) -> list[Passage]:
@@ -287,8 +291,11 @@ class Searcher:
         # in that mode the rows come in the order of the ranks they show
         dense_ranks = ranks(fuse(signals_scores, self.settings, "dense")) if dense is not None else None
         measure_lexical = self._measure_lexical.word_scores(query)
+        asked = frozenset(self.analyzer.tokens(query))  # the question's own words, not their translations
         hits = tuple(
-            self._hit(scope.first + i, float(fused[i]), measure_lexical, vector, int(lexical_ranks[i]), dense_ranks, i)
+            self._hit(
+                scope.first + i, float(fused[i]), measure_lexical, vector, asked, int(lexical_ranks[i]), dense_ranks, i
+            )
             for i in order[:k]
         )
         return SearchResult(query, hits, abstain, known, unknown, signals=signals)
@@ -369,6 +376,7 @@ class Searcher:
         score: float,
         measure_lexical: np.ndarray,
         vector: np.ndarray | None,
+        asked: frozenset[str],
         lexical_rank: int,
         dense_ranks: np.ndarray | None,
         rank_index: int,
@@ -386,27 +394,62 @@ class Searcher:
             path=objective.path,
             label=objective.label,
             score=round(score, 4),
-            measures=self._matched_measures(i, measure_lexical, vector),
+            measures=self._matched_measures(i, measure_lexical, vector, asked),
             precedents=self._precedents(i, vector),
             lexical_rank=lexical_rank,
             dense_rank=int(dense_ranks[rank_index]) if dense_ranks is not None else None,
         )
 
-    def _matched_measures(self, i: int, lexical: np.ndarray, vector: np.ndarray | None) -> tuple[MatchedMeasure, ...]:
+    def _matched_measures(
+        self, i: int, lexical: np.ndarray, vector: np.ndarray | None, asked: frozenset[str]
+    ) -> tuple[MatchedMeasure, ...]:
+        """The measures of objective `i` that match the question, best first (three at most).
+
+        Every measure of a cited objective is somewhat close to a question about it: a measure is shown
+        only when it says more than the objective's title, because it names one of the question's own words
+        that few measures of the contract use ("grossesses", "alcool", "marchands de sommeil"), or because
+        the question is nearer to it than to the title by MEASURE_OVER_TITLE; an objective's only measure
+        is its content and always shown. Otherwise none is (a drug-dealing question cited under addictions
+        does not quote the measure on screen addiction)."""
         layout = self._layout.measures_of.get(i)
         if layout is None:
             return ()
         rows, passage_ids, starts, numbers = layout
+        measures = self._objectives[i].measures
         scores = lexical[rows].astype(np.float64) / 10.0
+        beyond_title = np.zeros(len(numbers), dtype=bool)
         if vector is not None and self._dense is not None:
             # exact cosines for this objective's measures, whatever the search's shortlist held
-            scores += self._dense.scores_at(vector[None, :], self._vector_row[passage_ids])[0]
+            cosines = self._dense.scores_at(vector[None, :], self._vector_row[passage_ids])[0]
+            scores += cosines
+            title_ids = self._layout.titles_of.get(i)
+            if title_ids is not None:
+                title = float(self._dense.scores_at(vector[None, :], self._vector_row[title_ids])[0].max())
+                beyond_title = np.maximum.reduceat(cosines, starts) >= title + MEASURE_OVER_TITLE
         per_measure = np.maximum.reduceat(scores, starts)  # French and English passages of a measure
-        order = np.argsort(-per_measure, kind="stable")[:3]
-        best = float(per_measure[order[0]])
-        keep = [int(m) for m in order if per_measure[m] >= best * 0.85 or m == order[0]]
-        measures = self._objectives[i].measures
+        rare = self._rare_measure_stems(self._objectives[i].contract.id)
+        keep = [
+            m
+            for m in np.argsort(-per_measure, kind="stable")
+            if len(numbers) == 1 or beyond_title[m] or asked & rare & self._measure_stems(measures[numbers[m]].text)
+        ][:3]
         return tuple(replace(measures[numbers[m]], score=round(float(per_measure[m]), 4)) for m in keep)
+
+    def _measure_stems(self, text: str) -> frozenset[str]:
+        return frozenset(self.analyzer.tokens(text))
+
+    def _rare_measure_stems(self, contract_id: str) -> frozenset[str]:
+        """The stems found in at most RARE_IN_MEASURES of the contract's measures (computed once)."""
+        rare = self._rare.get(contract_id)
+        if rare is None:
+            counts: Counter[str] = Counter()
+            for o in self._objectives:
+                if o.contract.id == contract_id:
+                    for measure in o.measures:
+                        counts.update(self._measure_stems(measure.text))
+            rare = frozenset(stem for stem, n in counts.items() if n <= RARE_IN_MEASURES)
+            self._rare[contract_id] = rare
+        return rare
 
     def _precedents(self, i: int, vector: np.ndarray | None) -> tuple[Precedent, ...]:
         """Up to three past filings of objective `i` closest to the question, when close enough."""

@@ -16,6 +16,12 @@ SHORTLIST = 1000
 # the cosine from which a past filing resembles a question enough to be shown (see `precedent_floor`)
 PRECEDENT_FLOOR: dict[str, float] = {"e5-small": 0.86, "use-multilingual": 0.55}
 PRECEDENT_FLOOR_DEFAULT = 0.6
+# a measure of a cited objective is shown when the question is this much nearer to it than to the title
+# (a cosine of e5-small: "grossesses précoces" +0.076 to its measure, "les ados boivent trop d'alcool"
+# +0.053; a drug-dealing question +0.006 to the measure on alcohol under addictions), or when it names one
+# of the question's words that at most RARE_IN_MEASURES of the contract's measures use
+MEASURE_OVER_TITLE = 0.02
+RARE_IN_MEASURES = 3
 
 
 @dataclass(frozen=True)

@@ -218,23 +218,35 @@ def test_the_feedback_form_starts_blank_for_each_answer(page: Any) -> None:
 
 
 def test_a_measure_unticked_leaves_the_funding_text(server: tuple[str, Path], browser: Any) -> None:
-    """The measures quoted in the funding text are ticked boxes: unticking one rewrites the text without it."""
+    """Every measure of the cited objective is a box, those matching the question ticked and quoted in the
+    funding text: unticking one rewrites the text without it, ticking another adds it."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.goto(server[0])
         page.wait_for_selector("#question textarea", timeout=30_000)
-        page.fill("#question textarea", "les jeunes qui sechent les cours")
+        page.fill("#question textarea", "chantier d'insertion pour les femmes")
         page.press("#question textarea", "Enter")
         page.wait_for_selector("#quoted-measures input[type=checkbox]", timeout=30_000)
         boxes = page.locator("#quoted-measures label")
-        assert boxes.count() >= 2
-        first, second = boxes.nth(0).inner_text().strip(), boxes.nth(1).inner_text().strip()
-        assert first in page.input_value("#funding textarea")
-        boxes.nth(0).click()
+        shown = [(box.inner_text().strip(), box.locator("input").is_checked()) for box in boxes.all()]
+        ticked = [text for text, checked in shown if checked]
+        unticked = [text for text, checked in shown if not checked]
+        assert len(ticked) >= 2 and unticked  # 2.1.1 has five measures; the question matches some
+        funding = page.input_value("#funding textarea")
+        assert all(text in funding for text in ticked) and not any(text in funding for text in unticked)
+        page.locator("#quoted-measures label", has_text=ticked[0]).click()
         page.wait_for_function(
-            "(text) => !document.querySelector('#funding textarea').value.includes(text)", arg=first, timeout=30_000
+            "(text) => !document.querySelector('#funding textarea').value.includes(text)",
+            arg=ticked[0],
+            timeout=30_000,
         )
-        assert second in page.input_value("#funding textarea")
+        assert ticked[1] in page.input_value("#funding textarea")
+        page.locator("#quoted-measures label", has_text=unticked[0]).click()
+        page.wait_for_function(
+            "(text) => document.querySelector('#funding textarea').value.includes(text)",
+            arg=unticked[0],
+            timeout=30_000,
+        )
     finally:
         page.close()
 

@@ -158,3 +158,17 @@ def test_the_first_start_of_the_bundled_contract_embeds_only_the_model_check(
     assert searcher.built
     assert len(embedded) <= 2 * CHECKED, f"{len(embedded)} passages embedded: run python -m index.ship"
     assert searcher.search("les jeunes qui sechent les cours").hits[0].code == "5.1.3"
+
+
+@pytest.mark.slow
+def test_only_measures_that_say_more_than_the_title_are_shown(default_searcher: Searcher) -> None:
+    """A measure is quoted when it names a word of the question few measures use, or is clearly nearer the
+    question than its objective's title: drug dealing cited under addictions quotes none of them (screens,
+    alcohol), a question on teenage drinking quotes only the measure on alcohol."""
+    dealing = default_searcher.search("trafic de drogue dans la cage d'escalier").hits[0]
+    assert dealing.code == "3.2.4" and dealing.measures == ()
+    drinking = default_searcher.search("les ados boivent trop d'alcool").hits[0]
+    alcohol = "Prévenir les consommations excessives d'alcool chez les adolescents"
+    assert [m.text for m in drinking.measures] == [alcohol]
+    housing = default_searcher.search("marchands de sommeil").hits[0]
+    assert housing.code == "4.3.2" and len(housing.measures) == 1 and "sommeil" in housing.measures[0].text
