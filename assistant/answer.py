@@ -177,7 +177,8 @@ def funding_block(best: Hit, contract: Contract) -> str:
 def render_markdown(answer: Answer) -> str:
     """The answer as Markdown for the chat and the terminal."""
     t = _TEXT[answer.lang]
-    parts = list(answer.notices)
+    # on a cited objective, what it is and how sure come first (on a phone the chat shows a few lines)
+    parts = list(answer.notices) if answer.best is None else []
     if answer.unknown_codes:
         parts.append(t["unknown"].format(codes=", ".join(answer.unknown_codes)))
     if answer.best is None:
@@ -194,8 +195,10 @@ def render_markdown(answer: Answer) -> str:
             parts.append(t["browse"])
         return "\n\n".join(parts)
     best = answer.best
-    parts.append(f"{t['best']} **{best.code}** — {best.title}\n\n{_path_line(best)}")
+    parts.append(f"{t['best']} **{best.code}** — {best.title}")
     parts.append(t["confidence"][answer.confidence])
+    parts.extend(answer.notices)
+    parts.append(_path_line(best))
     if best.measures:
         parts.append(t["measures"] + "\n" + "\n".join(_measure_line(m, answer.lang) for m in best.measures))
     if best.precedents:

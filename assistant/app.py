@@ -62,8 +62,9 @@ DEFAULT_EXAMPLES = [
     "aide aux victimes de violences conjugales",
     "which objective covers school absenteeism?",
 ]
-# After an answer: scroll the chat so that the question and the start of the answer (the cited code and
-# its title) are in view, not its end; on a phone, also bring the chat itself into view.
+# After an answer: scroll the chat so that the question and the start of the answer (the cited code, its
+# title and the confidence) are in view, not its end; a question taller than a third of the chat (a pasted
+# summary) is scrolled past to the answer; on a phone, also bring the chat itself into view.
 SHOW_ANSWER = """
 async () => {
   await new Promise((done) => setTimeout(done, 80));
@@ -72,7 +73,8 @@ async () => {
   if (!wrap || !answers.length) return;
   const answer = answers[answers.length - 1];
   const asked = answer.previousElementSibling;
-  const target = asked && asked.classList.contains('user-row') ? asked : answer;
+  const short = asked && asked.getBoundingClientRect().height < wrap.clientHeight / 3;
+  const target = short && asked.classList.contains('user-row') ? asked : answer;
   wrap.scrollTop += target.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8;
   const chat = document.querySelector('#chat');
   const top = chat.getBoundingClientRect().top;

@@ -94,35 +94,42 @@ def test_markup_in_a_feedback_comment_is_not_run(page: Any, server: tuple[str, P
 def test_the_cited_code_is_in_view_when_the_answer_arrives(
     server: tuple[str, Path], browser: Any, width: int, height: int
 ) -> None:
-    """On a desktop and on a phone, after an answer the best code and its title are visible (not scrolled
-    past), nothing overflows sideways, and the page shows no English interface text."""
+    """On a desktop and on a phone, after a short question, a follow-up, a pasted eight-line summary and
+    another question, the answer's code, its confidence and the funding text's copy button are on the screen
+    without scrolling (the code and the confidence inside the chat's view), the follow-up says which earlier
+    question it used, nothing overflows sideways, and the page shows no English interface text."""
     page = browser.new_page(viewport={"width": width, "height": height})
     try:
         page.goto(server[0])
         page.wait_for_selector("#question textarea", timeout=30_000)
-        for question in ("aide aux devoirs pour les collégiens du quartier", "marchands de sommeil"):
+        for n, question in enumerate(_ASKED, start=1):
             page.fill("#question textarea", question)
             page.press("#question textarea", "Enter")
             page.wait_for_function(
-                "(n) => document.querySelectorAll('#chat .message-row.bot-row').length >= n",
-                arg=1 if question.startswith("aide") else 2,
-                timeout=30_000,
+                "(n) => document.querySelectorAll('#chat .message-row.bot-row').length >= n", arg=n, timeout=30_000
             )
             page.wait_for_timeout(600)  # the scroll runs right after the answer
-        # on a loaded machine the scroll can come later: give it a few seconds, then assert
-        with contextlib.suppress(Exception):  # a timeout here: the assertions below say what is wrong
-            page.wait_for_function(_CODE_IN_VIEW, timeout=5_000)
-        code = page.locator("#chat .message-row.bot-row").last.locator("strong").first
+            # on a loaded machine the scroll can come later: give it a few seconds, then assert
+            with contextlib.suppress(Exception):  # a timeout here: the assertions below say what is wrong
+                page.wait_for_function(_CODE_IN_VIEW, timeout=5_000)
+            answer = page.locator("#chat .message-row.bot-row").last
+            if question == _FOLLOW_UP:
+                assert "Compris avec votre question précédente" in answer.inner_text()
+            chat = page.locator("#chat .bubble-wrap").bounding_box()
+            assert chat is not None
+            code = answer.locator("strong").first
+            confidence = answer.locator("p", has_text="Confiance").first
+            for element in (code, confidence):  # in the chat's view, and on the screen (its first line at least)
+                box = element.bounding_box()
+                assert box is not None, question
+                bottom = box["y"] + min(box["height"], 30)
+                assert chat["y"] <= box["y"] and bottom <= chat["y"] + chat["height"], question
+                assert box["y"] >= 0 and bottom <= height, question
+            # the funding text, with its copy button, on the same screen as the answer's code
+            for element in (page.locator("#funding textarea"), page.locator("#funding button").first):
+                seen = element.bounding_box()
+                assert seen is not None and seen["y"] >= 0 and seen["y"] + min(seen["height"], 40) <= height, question
         assert code.inner_text() == "4.3.2"
-        box, chat = code.bounding_box(), page.locator("#chat .bubble-wrap").bounding_box()
-        assert box is not None and chat is not None
-        assert chat["y"] <= box["y"] and box["y"] + box["height"] <= chat["y"] + chat["height"]  # in the chat's view
-        assert box["y"] >= 0 and box["y"] + box["height"] <= height  # and on the screen
-        # the funding text, with its copy button, on the same screen as the answer's code
-        copy = page.locator("#funding button").first
-        for element in (page.locator("#funding textarea"), copy):
-            seen = element.bounding_box()
-            assert seen is not None and seen["y"] >= 0 and seen["y"] + min(seen["height"], 40) <= height
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert page.evaluate(_COVERING_MESSAGES) == []  # no icon of the chat over a message
         text = page.inner_text("body")
@@ -134,6 +141,20 @@ def test_the_cited_code_is_in_view_when_the_answer_arrives(
         page.close()
 
 
+_FOLLOW_UP = "et pour les ados ?"
+_ASKED = (
+    "un café des parents au centre social",
+    _FOLLOW_UP,
+    "Atelier « Bien manger à petit prix » :\n"
+    "des ateliers de cuisine pour les familles du quartier,\n"
+    "une fois par semaine au centre social,\n"
+    "avec une diététicienne et une conseillère en économie sociale et familiale.\n"
+    "Les familles apprennent à cuisiner des produits frais et de saison,\n"
+    "à lire les étiquettes et à faire des courses avec un petit budget.\n"
+    "Un repas partagé clôt chaque séance.\n"
+    "Public : 12 familles, dont des familles monoparentales.",
+    "marchands de sommeil",
+)
 _CODE_IN_VIEW = """() => {
   const rows = document.querySelectorAll('#chat .message-row.bot-row');
   const code = rows.length && rows[rows.length - 1].querySelector('strong');
