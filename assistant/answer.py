@@ -50,6 +50,7 @@ class Answer(BaseModel):
     closest: Hit | None = None  # a request of the field this contract has no objective for: the nearest one
     unrecognised: bool = False  # no word of the question was recognised
     funding_block: str | None = None
+    with_earlier: str = ""  # the earlier question this answer was read with (empty: read alone)
     text: str
 
     @property
@@ -84,6 +85,7 @@ def compose_answer(
     if contract_id is None and len(searcher.contracts) > 1 and result.hits:
         # several contracts and none chosen: answer within the one that fits best, never a mix
         result = searcher.search(query, k=4, axis=axis, contract=result.hits[0].contract_id)
+    earlier = ""
     if query != stripped:
         # the answer leans on earlier questions: say which, so the user can ask again on its own
         earlier = query[: max(0, len(query) - len(stripped))].strip()
@@ -115,6 +117,7 @@ def compose_answer(
         closest=citations[0] if result.gap and citations else None,
         unrecognised=result.unrecognised,
         funding_block=funding,
+        with_earlier=earlier,
         text="",
     )
     return answer.model_copy(update={"text": render_markdown(answer)})

@@ -152,6 +152,8 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                         buttons=[],  # Gradio's share/clear/copy icons sat over the cited code on a phone
                         placeholder=WELCOME,
                     )
+                    # shown when the answer was read with an earlier question: one tap asks it again on its own
+                    alone_again = gr.Button("Question indépendante", elem_id="ask-alone", visible=False, size="sm")
                     # right under the answer, so that on a phone it is on the answer's first screen: plain text
                     # with a copy button, to paste into the application form as it is (hidden while empty)
                     funding = gr.Textbox(
@@ -180,7 +182,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                     gr.Examples(examples, inputs=question, label="Exemples")
                     # a new subject: read the question alone, whatever the conversation before it
                     independent = gr.Checkbox(
-                        False, label="Question indépendante (sans reprendre les précédentes)", elem_id="independent"
+                        False, label="Ne pas reprendre les questions précédentes", elem_id="independent"
                     )
                     # starting over empties every panel: the chat, the sources, the funding text, the vote
                     new_conversation = gr.Button("Nouvelle conversation", elem_id="new-conversation", size="sm")
@@ -240,7 +242,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             shown = escape_markdown(message[:MAX_QUERY_CHARS] + ("…" if len(message) > MAX_QUERY_CHARS else ""))
             if answer is None:
                 history += [{"role": "user", "content": shown}, {"role": "assistant", "content": _TOO_SLOW}]
-                return history, empty_sources(), "", None, "", _NO_CHOICE
+                return history, empty_sources(), "", None, "", _NO_CHOICE, _HIDDEN
             history += [{"role": "user", "content": shown}, {"role": "assistant", "content": answer.text}]
             cited = [answer.best, *answer.others] if answer.best else []
             state: dict[str, Any] = {
@@ -256,13 +258,29 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
                 value=cited[0].code if cited else None,
                 visible=len(cited) > 1,
             )
-            return history, sources_html(answer, searcher.contracts), answer.funding_block or "", state, "", choice
+            again = gr.update(visible=bool(answer.with_earlier))
+            funding_text = answer.funding_block or ""
+            return history, sources_html(answer, searcher.contracts), funding_text, state, "", choice, again
+
+        def ask_alone(history: list[Any] | None, state: Any, contract_id: str) -> tuple[Any, ...]:
+            """The last question asked again without the conversation, in place of its answer."""
+            history = normalise_history(history)
+            typed = state.get("typed", "") if isinstance(state, dict) else ""
+            if not typed or len(history) < 2 or history[-2]["role"] != "user":
+                return (history, gr.skip(), gr.skip(), state, gr.skip(), gr.skip(), _HIDDEN)
+            return respond(typed, history[:-2], state, contract_id, alone=True)
 
         answered = question.submit(
             respond,
             [question, chatbot, last, chosen, independent],
-            [chatbot, sources, funding, last, question, use],
+            [chatbot, sources, funding, last, question, use, alone_again],
             api_name="respond",
+        )
+        asked_alone = alone_again.click(
+            ask_alone,
+            [chatbot, last, chosen],
+            [chatbot, sources, funding, last, question, use, alone_again],
+            api_visibility="private",
         )
 
         def chosen_hit(code: str | None, state: dict[str, Any] | None) -> Any:
@@ -298,22 +316,23 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             measures_of, [use, last], [quoted], api_visibility="private"
         )
         quoted.input(use_objective, [use, last, quoted], [funding], api_visibility="private")
-        answered.then(measures_of, [use, last], [quoted], api_visibility="private")
-
         def reset_feedback() -> tuple[Any, ...]:
             # a new answer gets a fresh form: no thumb, code or "Merci" left from the previous one
             return None, "", "", ""
 
-        answered.then(reset_feedback, None, [rating, correct, comment, status], api_visibility="private")
-        answered.then(lambda: False, None, independent, api_visibility="private")  # for one question only
+        for event in (answered, asked_alone):  # a new answer, or the last question asked again on its own
+            event.then(measures_of, [use, last], [quoted], api_visibility="private")
+            event.then(reset_feedback, None, [rating, correct, comment, status], api_visibility="private")
+            event.then(lambda: False, None, independent, api_visibility="private")  # for one question only
+            event.then(None, None, None, js=SHOW_ANSWER)
+            event.then(lambda history: normalise_history(history), chatbot, saved, api_visibility="private")
+        emptied = [chatbot, sources, funding, last, question, rating, correct, comment, status, use, saved, quoted]
         new_conversation.click(
-            lambda: ([], empty_sources(), "", None, "", None, "", "", "", _NO_CHOICE, [], _NO_CHOICE),
+            lambda: ([], empty_sources(), "", None, "", None, "", "", "", _NO_CHOICE, [], _NO_CHOICE, _HIDDEN),
             None,
-            [chatbot, sources, funding, last, question, rating, correct, comment, status, use, saved, quoted],
+            [*emptied, alone_again],
             api_visibility="private",
         )
-        answered.then(None, None, None, js=SHOW_ANSWER)
-        answered.then(lambda history: normalise_history(history), chatbot, saved, api_visibility="private")
         app.load(lambda kept: normalise_history(kept), saved, chatbot, api_visibility="private")
 
         known_codes = {c.id: {o.code for _, _, o in c.objectives()} for c in searcher.contracts}
@@ -489,6 +508,7 @@ def _text(content: Any) -> str:
 
 MAX_FEEDBACK_CHARS = 5000
 _NO_CHOICE = gr.update(choices=[], value=None, visible=False)
+_HIDDEN = gr.update(visible=False)
 _TOO_SLOW = (
     "La recherche a pris trop de temps et a été interrompue. Reformulez votre question plus brièvement, "
     "ou réessayez dans un instant."

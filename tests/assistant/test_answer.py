@@ -281,9 +281,11 @@ def test_an_answer_says_which_earlier_question_it_used(default_searcher: Searche
     topic: "ASL pour les femmes" after "5.1.3" is answered on its own, without any notice."""
     followed = compose_answer("et pour les ados ?", ["un café des parents au centre social"], default_searcher)
     assert "Compris avec votre question précédente : « un café des parents au centre social »" in followed.text
+    assert followed.with_earlier == "un café des parents au centre social"
     alone = compose_answer("ASL pour les femmes", [], default_searcher)
     after_code = compose_answer("ASL pour les femmes", ["5.1.3"], default_searcher)
     assert after_code.query == "ASL pour les femmes" and "Compris avec" not in after_code.text
+    assert after_code.with_earlier == ""
     assert after_code.cited_codes == alone.cited_codes
 
 

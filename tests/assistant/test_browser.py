@@ -272,6 +272,34 @@ def test_a_measure_unticked_leaves_the_funding_text(server: tuple[str, Path], br
         page.close()
 
 
+def test_question_independante_asks_the_follow_up_again_on_its_own(server: tuple[str, Path], browser: Any) -> None:
+    """A follow-up read with the earlier question shows "Question indépendante"; one tap replaces its answer
+    by the answer to the same words read alone, and the button goes away."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(server[0])
+        page.wait_for_selector("#question textarea", timeout=30_000)
+        answers = "document.querySelectorAll('#chat .message-row.bot-row')"
+        page.fill("#question textarea", "un café des parents au centre social")
+        page.press("#question textarea", "Enter")
+        page.wait_for_function(f"{answers}.length == 1", timeout=30_000)
+        assert not page.locator("#ask-alone").is_visible()
+        page.fill("#question textarea", "et pour les ados ?")
+        page.press("#question textarea", "Enter")
+        page.wait_for_function(f"{answers}.length == 2", timeout=30_000)
+        last = page.locator("#chat .message-row.bot-row").last
+        assert "Compris avec votre question précédente : « un café des parents au centre social »" in last.inner_text()
+        page.wait_for_selector("#ask-alone", state="visible", timeout=30_000)
+        page.click("#ask-alone")
+        page.wait_for_function(
+            f"{answers}.length == 2 && !{answers}[1].innerText.includes('Compris avec')", timeout=30_000
+        )
+        page.wait_for_selector("#ask-alone", state="hidden", timeout=30_000)
+        assert page.locator("#chat .message-row.user-row").last.inner_text().strip() == "et pour les ados ?"
+    finally:
+        page.close()
+
+
 def test_a_reload_keeps_the_conversation(server: tuple[str, Path], browser: Any) -> None:
     """The conversation survives a page reload (kept in the browser), and a follow-up after the reload is
     still read with it; "Nouvelle conversation" forgets it for good."""
