@@ -95,6 +95,9 @@ CSS = """
 .cdv-bar {height:0.8em; background:#6b8afd; border-radius:4px; margin-top:0.4em;}
 .cdv-precedents {margin-top:6px; font-size:0.92em; color:#24292f;}
 #funding:has(textarea:placeholder-shown) {display:none;}
+/* the funding text's copy button says what it does, not an icon alone */
+#funding button[aria-label^="Copi"] {width:auto; padding:2px 8px; gap:4px;}
+#funding button[aria-label^="Copi"]::after {content:"Copier"; font-size:0.9em;}
 /* the chat's own icons sat over the messages on a phone: its trash icon (which emptied the chat but not the
    cards; "Nouvelle conversation" does it all) and its floating scroll-down arrow (each answer is scrolled
    into view by the page itself) */

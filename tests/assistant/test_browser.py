@@ -130,6 +130,9 @@ def test_the_cited_code_is_in_view_when_the_answer_arrives(
                 seen = element.bounding_box()
                 assert seen is not None and seen["y"] >= 0 and seen["y"] + min(seen["height"], 40) <= height, question
         assert code.inner_text() == "4.3.2"
+        # the copy button is labelled, not an icon alone
+        label = "getComputedStyle(document.querySelector('#funding button'), '::after').content"
+        assert page.evaluate(label) == '"Copier"'
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert page.evaluate(_COVERING_MESSAGES) == []  # no icon of the chat over a message
         text = page.inner_text("body")
