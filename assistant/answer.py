@@ -99,6 +99,11 @@ def compose_answer(
     # other objectives only where they are plausible: with a margin of CONFIDENT_MARGIN or more the first
     # one was right 98% of the time on the development questions
     others = tuple(h for h in citations[1:3] if best and best.score - h.score < CONFIDENT_MARGIN)
+    if earlier and best is not None:
+        # a follow-up that lands where the earlier question did: say so, rather than seem to repeat itself
+        before = searcher.search(earlier, k=1, contract=best.contract_id)
+        if not before.abstain and before.hits and before.hits[0].code == best.code:
+            notices.append(_SAME_AS_BEFORE[lang].format(code=best.code, earlier=earlier))
     confidence = index_confidence(result)
     funding = funding_block(best, contract) if best and contract else None
     if funding and confidence == "low":  # copied as it is, it must not pass for a settled choice
@@ -280,6 +285,10 @@ _EMPTY: dict[Lang, str] = {
 _READ_AS: dict[Lang, str] = {
     "fr": "Lu comme : {words}.",
     "en": "Read as: {words}.",
+}
+_SAME_AS_BEFORE: dict[Lang, str] = {
+    "fr": "Votre précision ne change pas l'objectif : c'est toujours le {code}, comme pour « {earlier} ».",
+    "en": "What you added does not change the objective: still {code}, as for “{earlier}”.",
 }
 _WITH_CONTEXT: dict[Lang, str] = {
     "fr": "Compris avec votre question précédente : « {earlier} ». Pour une question indépendante, posez-la en entier.",

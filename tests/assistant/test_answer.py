@@ -289,6 +289,18 @@ def test_an_answer_says_which_earlier_question_it_used(default_searcher: Searche
     assert after_code.cited_codes == alone.cited_codes
 
 
+@pytest.mark.slow
+def test_a_follow_up_that_changes_nothing_says_so(default_searcher: Searcher) -> None:
+    """A follow-up landing on the objective the earlier question had says that it changes nothing; one that
+    moves the answer does not."""
+    earlier = ["prévention de l'alcool chez les jeunes"]
+    same = compose_answer("et pour les adolescents ?", earlier, default_searcher)
+    assert same.best is not None and same.best.code == "3.2.4"
+    assert "Votre précision ne change pas l'objectif : c'est toujours le 3.2.4" in same.text
+    moved = compose_answer("et pour les ados ?", ["un café des parents au centre social"], default_searcher)
+    assert moved.best is not None and "ne change pas l'objectif" not in moved.text
+
+
 def test_an_unsure_answer_funding_text_says_to_check_the_choice(default_searcher: Searcher) -> None:
     """A *peu sûr* answer's funding text ends by saying to check the objective before sending; a sure one
     does not."""
