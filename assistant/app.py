@@ -290,9 +290,12 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             hits = (state or {}).get("hits") or []
             return next((h for h in hits if h.code == code), hits[0] if hits else None)
 
+        def contract_of(hit: Any) -> Any:
+            return next((c for c in searcher.contracts if hit and c.id == hit.contract_id), None)
+
         def all_measures(hit: Any) -> tuple[MatchedMeasure, ...]:
             """Every measure of the hit's objective, in the contract's order."""
-            contract = next((c for c in searcher.contracts if hit and c.id == hit.contract_id), None)
+            contract = contract_of(hit)
             found = contract.find(hit.code) if contract is not None else None
             if found is None:
                 return ()
@@ -300,7 +303,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
 
         def use_objective(code: str | None, state: dict[str, Any] | None, ticked: list[str] | None = None) -> str:
             hit = chosen_hit(code, state)
-            contract = next((c for c in searcher.contracts if hit and c.id == hit.contract_id), None)
+            contract = contract_of(hit)
             if hit is None or contract is None:
                 return ""
             if ticked is not None:  # any measure of the objective, matched or not, as the user ticked them
@@ -311,7 +314,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             # every measure of the cited objective, those matching the question ticked: the user may quote
             # another one, or none
             hit = chosen_hit(code, state)
-            choices = [m.text for m in all_measures(hit)] if hit else []
+            choices = [m.text for m in all_measures(hit)]
             ticked = [m.text for m in hit.measures] if hit else []
             return gr.update(choices=choices, value=ticked, visible=bool(choices))
 
@@ -319,6 +322,7 @@ def build_app(searcher: Searcher, store: FeedbackStore) -> gr.Blocks:
             measures_of, [use, last], [quoted], api_visibility="private"
         )
         quoted.input(use_objective, [use, last, quoted], [funding], api_visibility="private")
+
         def reset_feedback() -> tuple[Any, ...]:
             # a new answer gets a fresh form: no thumb, code or "Merci" left from the previous one
             return None, "", "", ""

@@ -13,7 +13,7 @@ _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+|\s*\n\s*(?:[-•–>*]\s*)?")
 
 PassageKind = Literal["title", "measure", "description", "vocabulary", "situation", "filing"]
 # a filing's dense passage is its title (its summary counts on the lexical side): the engine embeds titles
-# at 91 a second and title + summary at 40 (e5-small, 2 cores), so 10,000 filings take 2 minutes, not 4
+# about twice as fast as title + summary (e5-small, 2 cores: 10,000 titles in about 2 minutes)
 FILING_CHARS = 400  # a title longer than this is a summary pasted in the title column
 # what the thesaurus gives an objective, in order: ("terms", the contracts' words for a concept) read by the
 # lexical side only (a list of keywords embedded as a passage comes close to too many questions), and

@@ -439,14 +439,15 @@ class Searcher:
         return frozenset(self.analyzer.tokens(text))
 
     def _rare_measure_stems(self, contract_id: str) -> frozenset[str]:
-        """The stems found in at most RARE_IN_MEASURES of the contract's measures (computed once)."""
+        """The stems found in at most RARE_IN_MEASURES of the contract's measures (computed once, over the
+        contract's own objectives: the cost does not grow with the other contracts loaded)."""
         rare = self._rare.get(contract_id)
         if rare is None:
+            scope = self._layout.scopes[contract_id]
             counts: Counter[str] = Counter()
-            for o in self._objectives:
-                if o.contract.id == contract_id:
-                    for measure in o.measures:
-                        counts.update(self._measure_stems(measure.text))
+            for objective in self._objectives[scope.first : scope.stop]:
+                for measure in objective.measures:
+                    counts.update(self._measure_stems(measure.text))
             rare = frozenset(stem for stem, n in counts.items() if n <= RARE_IN_MEASURES)
             self._rare[contract_id] = rare
         return rare
