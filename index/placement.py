@@ -187,9 +187,11 @@ def _common_words(text: str) -> str:
     names = [m for m in inner if _CAPITALISED.fullmatch(m.group())]
     if not names or 2 * len(names) >= len(inner):
         return text
-    for m in reversed(names):
-        text = text[: m.start()] + " " * len(m.group()) + text[m.end() :]
-    return text
+    pieces, start = [], 0
+    for m in names:  # one pass: the cost grows with the text, not with the text times its names
+        pieces += [text[start : m.start()], " " * len(m.group())]
+        start = m.end()
+    return "".join([*pieces, text[start:]])
 
 
 def _named_stems(themes: list[frozenset[str]], levels: tuple[frozenset[str], ...]) -> float:

@@ -126,3 +126,16 @@ def test_with_an_embedder_the_contracts_own_search_places_each_concept(
     caplog.clear()
     Searcher([caph], embedder, cache_dir=tmp_path)
     assert "Placement du thésaurus illisible" in caplog.text
+
+
+def test_names_inside_a_heading_name_no_theme() -> None:
+    """A capitalised word among lower-case ones is a name (a district) and names no theme; a heading in
+    title case keeps every word."""
+    from index.placement import _common_words
+
+    heading = "Mettre en oeuvre la requalification urbaine du quartier d’Ar Santé Les Fontaines"
+    kept = _common_words(heading)
+    assert "Santé" not in kept and "Fontaines" not in kept and "requalification urbaine" in kept
+    assert len(kept) == len(heading)
+    assert _common_words("Emploi et Insertion") == "Emploi et Insertion"
+    assert _common_words("Favoriser l'accès aux soins (Santé)") == "Favoriser l'accès aux soins (Santé)"
