@@ -50,11 +50,11 @@ def test_everyday_words_translate_the_query_only() -> None:
 
 def test_the_fields_acronyms_are_read_without_a_contract_glossary() -> None:
     """A terse contract has no glossary: the acronyms of the politique de la ville still bring their words
-    to a question, and no acronym is an ordinary French word ("près" is not the PRE)."""
+    to a question, and no acronym is an ordinary French word ("près" is not the PRE, "café" not the CAF)."""
     analyzer = Analyzer(everyday=load_everyday())
     for acronym, meaning in (("CLAS", "aide aux devoirs"), ("ACI", "chantier d'insertion"), ("GUP", "gestion urbaine")):
         assert set(analyzer.tokens(meaning)) <= set(analyzer.query_tokens(f"des actions {acronym}"))
-    nearby = "près du pré, à côté de chez moi"
+    nearby = "un café près du pré, à côté de chez moi"
     assert analyzer.query_tokens(nearby) == analyzer.tokens(nearby)
 
 
