@@ -427,11 +427,11 @@ class Searcher:
                 title = float(self._dense.scores_at(vector[None, :], self._vector_row[title_ids])[0].max())
                 beyond_title = np.maximum.reduceat(cosines, starts) >= title + MEASURE_OVER_TITLE
         per_measure = np.maximum.reduceat(scores, starts)  # French and English passages of a measure
-        rare = self._rare_measure_stems(self._objectives[i].contract.id)
+        wanted = asked & self._rare_measure_stems(self._objectives[i].contract.id)  # the question's rare words
         keep = [
             m
             for m in np.argsort(-per_measure, kind="stable")
-            if len(numbers) == 1 or beyond_title[m] or asked & rare & self._measure_stems(measures[numbers[m]].text)
+            if len(numbers) == 1 or beyond_title[m] or wanted & self._measure_stems(measures[numbers[m]].text)
         ][:3]
         return tuple(replace(measures[numbers[m]], score=round(float(per_measure[m]), 4)) for m in keep)
 
