@@ -22,9 +22,10 @@ E5_MAX_TOKENS = 512  # what e5 was trained on
 # evaluation question (an application summary) is 78 tokens, and the title and first lines of a longer
 # summary name its main action
 E5_QUERY_TOKENS = 128
-# texts per call to the engine: it pads every text of a call to the longest, so small groups of short texts
-# cost less (512 filing titles on 2 cores: 81 a second in groups of 8, 70 in groups of 64, 60 in groups of
-# 256); vectors do not depend on the grouping
+# texts per call to the engine: it runs a call's texts as one sequence and sweeps all of its tokens for every
+# group of weight rows, so beyond a few hundred tokens it no longer works from the processor's cache and
+# small groups cost less (512 filing titles on 2 cores: 81 a second in groups of 8, 70 in groups of 64, 60
+# in groups of 256); vectors do not depend on the grouping
 E5_CHUNK = 8
 DEFAULT_EMBEDDER = E5_NAME
 ALLOW_DOWNLOAD_ENV = "CDV_ALLOW_DOWNLOAD"
