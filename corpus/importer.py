@@ -41,8 +41,12 @@ CODE_WRITTEN = re.compile(CODE_SHAPE)
 # "Axe 1 : ", "Priorité 1.2 - ", "Objectif opérationnel 5.1.3 – ", "II. ", "A) ", "1.2. " before a title
 _NUMBERING = re.compile(
     r"^(?:(?P<word>[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+)?)\s+)?"
-    r"(?P<code>\d{1,2}(?:\s?[.\-]\s?[0-9A-Za-z]{1,2}){0,3}|[IVXivx]{1,5}|[A-Za-z])"
-    r"(?:\s*[:.)\-–—]+\s*|\s+[:\-–—]\s*)(?=\S)"
+    # a code of several parts written tight (`1.2`, `II.C`, `OS2-3`'s digits) needs no punctuation after it:
+    # "1.2 Favoriser…" as PDFs print it is objective 1.2, not heading 1 titled "2 Favoriser…"
+    r"(?:(?P<tight>(?:\d{1,2}|[IVXivx]{1,5})(?:[.\-][0-9A-Za-z]{1,2}){1,3})(?:\s*[:.)\-–—]+\s*|\s+)"
+    # after a level's name ("Axe 1 Emploi"), a plain space ends a one-part code too
+    r"|(?P<code>\d{1,2}(?:\s?[.\-]\s?[0-9A-Za-z]{1,2}){0,3}|[IVXivx]{1,5}|[A-Za-z])"
+    r"(?:\s*[:.)\-–—]+\s*|\s+[:\-–—]\s*|(?(word)\s+|(?!))))(?=\S)"
 )
 _YES = {"oui", "o", "yes", "y", "x", "1", "vrai", "true"}
 
@@ -299,7 +303,12 @@ def _numbered(text: str, code: str) -> tuple[str, str]:
     match = _NUMBERING.match(text)
     if match is None or (match.group("word") and _singular_key(match.group("word")) not in _LEVEL_WORDS):
         return code, text
-    return code or match.group("code").replace(" ", ""), text[match.end() :]
+    return code or numbering_code(match), text[match.end() :]
+
+
+def numbering_code(match: re.Match[str]) -> str:
+    """The code a `_NUMBERING` match read, without spaces."""
+    return (match.group("tight") or match.group("code")).replace(" ", "")
 
 
 def _normal_code(code: str) -> str:

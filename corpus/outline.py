@@ -10,6 +10,7 @@ document's title) is skipped.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -24,14 +25,18 @@ from corpus.importer import (
     _singular_key,
     build_contract,
     fold_key,
+    numbering_code,
 )
 from corpus.loader import ContractError
 from corpus.schema import Contract
 from corpus.sheets import MAX_BYTES
 
 _BULLET = re.compile(r"^[-•–—>*▪○◦·]+\s*(?=\S)")
-_UNNUMBERED = re.compile(r"^([^\W\d_]+)\s+[^\W\d_]+\s*:")
+# a level named without a number: "Axe transversal : …", "Pilier Cohésion sociale :" (five words at most
+# before the colon, so that a sentence of a description is not read as a heading)
+_UNNUMBERED = re.compile(r"^([^\W\d_]+)\s+([^\W\d_][^\s:]*(?:\s+[^\s:]+){0,4})\s*:\s*(.*)$")
 _ROMAN = re.compile(r"^[IVXivx]{1,5}$")
+_UNDER_ROMAN = re.compile(r"^([IVXivx]{1,5})[.\-]([A-Za-z]|\d{1,2})$")
 
 
 def read_outline(path: Path, metadata: Metadata) -> Contract:
@@ -70,6 +75,7 @@ def outline_contract(text: str, source: Path, metadata: Metadata) -> Contract:
             match = _NUMBERING.match(line) or _UNNUMBERED.match(line)
             word = match.group("word") if match and match.re is _NUMBERING else match.group(1) if match else None
             names.append(_singular(word) if word else "")
+    lines, kinds, names = _merge_unnumbered(lines, kinds, names)
     problems: list[str] = []
     if not 2 <= len(kinds) <= 3:
         found = ", ".join(names[i] or f"« {kinds[i]} »" for i in range(len(kinds))) or "aucun"
@@ -137,6 +143,39 @@ def outline_contract(text: str, source: Path, metadata: Metadata) -> Contract:
     return build_contract(source, names, entries, metadata)
 
 
+def _merge_unnumbered(
+    lines: list[tuple[int, str, str, str]], kinds: list[str], names: list[str]
+) -> tuple[list[tuple[int, str, str, str]], list[str], list[str]]:
+    """The heading kinds with a level named but never numbered ("Axe transversal : …") read as the level of
+    the numbered headings it stands beside (axes `I.`, `II.`): one kind it never heads, whose headings head
+    the same kind as it does. Without this, the transversal axis would be a level above the Roman axes."""
+    order = [kind for _, kind, _, _ in lines if kind not in ("bullet", "text", "")]
+    follows = set(itertools.pairwise(order))
+    for named in list(kinds):
+        if named not in _LEVEL_WORDS or any(kind == named and code for _, kind, code, _ in lines):
+            continue
+        beside = [
+            other
+            for other in kinds
+            if other not in (named, *_LEVEL_WORDS)
+            and (named, other) not in follows
+            and any((named, child) in follows and (other, child) in follows for child in kinds)
+        ]
+        if not beside:
+            continue
+        other = beside[0]
+        at = min(kinds.index(named), kinds.index(other))
+        name = names[kinds.index(named)]
+        keep = [i for i, kind in enumerate(kinds) if kind not in (named, other)]
+        kinds = [kinds[i] for i in keep]
+        names = [names[i] for i in keep]
+        kinds.insert(at, other)
+        names.insert(at, name)
+        lines = [(n, other if kind == named else kind, code, body) for n, kind, code, body in lines]
+        follows = {(other if a == named else a, other if b == named else b) for a, b in follows}
+    return lines, kinds, names
+
+
 def _classify(line: str) -> tuple[str, str, str]:
     """(kind, code, text) of one line: a heading's kind (its level word, or the shape of its number),
     "bullet", "text", or "" for a blank line."""
@@ -149,9 +188,11 @@ def _classify(line: str) -> tuple[str, str, str]:
     if match is None:
         named = _UNNUMBERED.match(line)  # "Axe transversal : …"
         if named and _singular_key(named.group(1)) in _LEVEL_WORDS:
-            return _singular_key(named.group(1)), "", line
+            qualifier, rest = named.group(2), named.group(3)
+            title = f"{qualifier[:1].upper()}{qualifier[1:]} – {rest}" if rest else qualifier
+            return _singular_key(named.group(1)), "", title
         return "text", "", line
-    word, code = match.group("word"), match.group("code").replace(" ", "")
+    word, code = match.group("word"), numbering_code(match)
     body = line[match.end() :]
     if word:
         key = _singular_key(word)
@@ -162,6 +203,10 @@ def _classify(line: str) -> tuple[str, str, str]:
         return "lettre", code, body
     if _ROMAN.match(code):
         return "romain", code.upper(), body
+    under_roman = _UNDER_ROMAN.match(code)
+    if under_roman:  # `II.C`, `II.1`: the level of `C)` or `1.` under axis `II`
+        head, own = under_roman.groups()
+        return "lettre" if own.isalpha() else "numéro 1", f"{head.upper()}.{own.upper()}", body
     return f"numéro {code.count('.') + code.count('-') + 1}", _normal_code(code), body
 
 

@@ -175,6 +175,51 @@ def test_a_pasted_outline_reads_into_the_same_model(tmp_path: Path) -> None:
     ]
 
 
+def test_an_outline_as_pdfs_print_it(tmp_path: Path) -> None:
+    """A transversal axis named but not numbered beside Roman axes, objectives lettered `A)` under one axis
+    and `II.A` under another, and codes of several parts followed by their title with no punctuation."""
+    path = tmp_path / "plan.txt"
+    path.write_text(
+        "Axe transversal : Égalité femmes-hommes\n"
+        "A) Prévenir les discriminations à l'embauche\n\n"
+        "I. COHÉSION SOCIALE\n"
+        "A) Favoriser la réussite éducative\n"
+        "B) Renforcer l'accès aux soins\n"
+        "  - permanences de santé\n\n"
+        "II. Cadre de vie\n"
+        "II.A Améliorer la tranquillité résidentielle\n"
+        "II.B Accompagner la gestion urbaine de proximité\n",
+        encoding="utf-8",
+    )
+    contract = import_contract(path, META)
+    assert [o.code for _, _, o in contract.objectives()] == ["A", "I.A", "I.B", "II.A", "II.B"]
+    titles = ["Transversal – Égalité femmes-hommes", "COHÉSION SOCIALE", "Cadre de vie"]
+    assert [a.title for a in contract.axes] == titles
+    assert contract.find("II.A")[2].title == "Améliorer la tranquillité résidentielle"  # type: ignore[index]
+    assert [m.text for m in contract.find("I.B")[2].measures] == ["permanences de santé"]  # type: ignore[index]
+
+    path.write_text(
+        "Pilier Cohésion sociale :\n"
+        "1.1 Favoriser la réussite éducative\n"
+        "1.2 Accès aux soins\n"
+        "Pilier Cadre de vie :\n"
+        "2.1 Améliorer la tranquillité publique\n",
+        encoding="utf-8",
+    )
+    contract = import_contract(path, META)
+    assert [o.code for _, _, o in contract.objectives()] == ["1.1", "1.2", "2.1"]
+    assert [o.title for _, _, o in contract.objectives()][1] == "Accès aux soins"
+    assert [a.title for a in contract.axes] == ["Cohésion sociale", "Cadre de vie"]
+    assert contract.levels.axis == "pilier"
+
+    table = tmp_path / "tableau.csv"
+    table.write_text("Axe;Objectif\nAxe 1 Cohésion sociale;1.1 Favoriser la réussite éducative\n", encoding="utf-8")
+    contract = import_contract(table, META)
+    assert [(a.title, o.code, o.title) for a, _, o in contract.objectives()] == [
+        ("Cohésion sociale", "1.1", "Favoriser la réussite éducative")
+    ]
+
+
 def test_an_outline_with_one_level_is_refused(tmp_path: Path) -> None:
     """A list with no level above its items cannot be a contract's table: the message says what was found."""
     path = tmp_path / "plat.txt"
