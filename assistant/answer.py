@@ -149,8 +149,8 @@ def _outline(text: str, contracts: Sequence[Contract], contract_id: str | None, 
         return str(t["no_part"]).format(name=name)
     lines = [f"**{name}** — {heading}"]
     for priority in priorities:
-        if priority_number is None and priority.title:
-            lines.append(f"\n{t['priority']} {axis_number}.{priority.number} — {priority.title}")
+        if priority_number is None and priority.title and axis is not None:
+            lines.append(f"\n{t['priority']} {priority.label_in(axis)} — {priority.title}")
         lines += [f"- **{o.code}** — {o.title}" for o in priority.objectives]
     lines.append(f"\n{t['outline_next']}")
     return "\n".join(lines)

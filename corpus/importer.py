@@ -170,8 +170,10 @@ def build_contract(source: Path, names: list[str], entries: list[Entry], metadat
     for entry in entries:
         axis_code, axis_title = _numbered(entry.above[0][1], entry.above[0][0])
         axis = axes.setdefault(fold_key(axis_title), {"code": axis_code, "title": axis_title, "middle": {}})
-        middle_title = _numbered(entry.above[1][1], entry.above[1][0])[1] if depth == 3 else ""
-        middle = axis["middle"].setdefault(fold_key(middle_title), {"title": middle_title or None, "objectives": []})
+        middle_code, middle_title = _numbered(entry.above[1][1], entry.above[1][0]) if depth == 3 else ("", "")
+        middle = axis["middle"].setdefault(
+            fold_key(middle_title), {"code": _normal_code(middle_code), "title": middle_title or None, "objectives": []}
+        )
         code, title = _numbered(entry.title, entry.code)
         code = _normal_code(code)
         if code and not CODE_WRITTEN.match(code):
@@ -237,6 +239,8 @@ def _numbered_axes(axes: list[dict[str, Any]], has_middle: bool) -> list[dict[st
             priority: dict[str, Any] = {"number": p, "objectives": objectives}
             if has_middle:
                 priority["title"] = middle["title"]
+                if middle["code"] and middle["code"] != f"{axis_code or a}.{p}":
+                    priority["code"] = middle["code"]  # "Objectif stratégique 3", numbered across the contract
             priorities.append(priority)
         entry: dict[str, Any] = {"number": a, "title": axis["title"], "priorities": priorities}
         if axis_code and axis_code != str(a):

@@ -66,8 +66,11 @@ def outline_contract(text: str, source: Path, metadata: Metadata) -> Contract:
     kinds: list[str] = []  # heading kinds, broadest first
     names: list[str] = []
     lines: list[tuple[int, str, str, str]] = []  # (line number, kind or "bullet" or "text" or "", code, text)
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = " ".join(line.split())
+    raw = [" ".join(line.split()) for line in text.splitlines()]
+    furniture = _page_furniture(raw)
+    for number, line in enumerate(raw, start=1):
+        if number in furniture:
+            continue  # a page number or a running header: neither a heading nor part of the text around it
         lines.append((number, *_classify(line)))
         kind = lines[-1][1]
         if kind not in ("bullet", "text", "") and kind not in kinds:
@@ -141,6 +144,25 @@ def outline_contract(text: str, source: Path, metadata: Metadata) -> Contract:
     if metadata.levels:
         names = _named(source, metadata.levels, names, any(e.measures for e in entries))
     return build_contract(source, names, entries, metadata)
+
+
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:/|sur)\s*\d{1,4})?$", re.IGNORECASE)
+_TRAILING_NUMBER = re.compile(r"\s*[-–—|]?\s*\d{1,4}$")
+
+
+def _page_furniture(lines: list[str]) -> set[int]:
+    """The numbers (from 1) of the lines a PDF prints on every page: page numbers ("12", "Page 3 / 40") and
+    running headers or footers, the same words on several lines with only the page number changing
+    ("Contrat de ville – Quartiers 2030 12")."""
+    found = {n for n, line in enumerate(lines, start=1) if _PAGE_NUMBER.match(line)}
+    stripped: dict[str, list[int]] = {}
+    for n, line in enumerate(lines, start=1):
+        if _TRAILING_NUMBER.search(line) and _classify(line)[0] == "text":
+            stripped.setdefault(_TRAILING_NUMBER.sub("", line), []).append(n)
+    for words, numbers in stripped.items():
+        if len(numbers) >= 2 and len(words.split()) >= 2:
+            found.update(numbers)
+    return found
 
 
 def _merge_unnumbered(

@@ -62,13 +62,26 @@ class Objective(_Frozen):
     measures: tuple[Measure, ...] = ()
 
 
+# a middle level's number as the source writes it: `3`, `C.1`, `OS2`
+PartCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z]{1,8}(?:[.\-][0-9A-Za-z]{1,8}){0,3}$")
+]
+
+
 class Priority(_Frozen):
-    """The middle level (*priorité*, *enjeu*, *orientation*…); untitled when the contract has none."""
+    """The middle level (*priorité*, *enjeu*, *orientation*…); untitled when the contract has none. `code`
+    is its number as the source writes it ("Objectif stratégique 3", numbered across the contract), when
+    that is not its axis's number and its position (`2.1`)."""
 
     number: int = Field(ge=1)
+    code: PartCode | None = None
     title: Text | None = None
     title_en: Text | None = None
     objectives: tuple[Objective, ...] = Field(min_length=1)
+
+    def label_in(self, axis: Axis) -> str:
+        """How the source numbers it: its written code, else its axis's label and its position."""
+        return self.code or f"{axis.label}.{self.number}"
 
 
 class Axis(_Frozen):
@@ -243,7 +256,7 @@ class Contract(_Frozen):
         """The levels above an objective as the source names them: (("Axe 1", title), ("Priorité 1.2", title))."""
         levels = [(f"{self.levels.axis.capitalize()} {axis.label}", axis.title)]
         if self.levels.priority is not None and priority.title is not None:
-            levels.append((f"{self.levels.priority.capitalize()} {axis.label}.{priority.number}", priority.title))
+            levels.append((f"{self.levels.priority.capitalize()} {priority.label_in(axis)}", priority.title))
         return tuple(levels)
 
     def objective_label(self, objective: Objective) -> str:

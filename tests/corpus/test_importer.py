@@ -220,6 +220,37 @@ def test_an_outline_as_pdfs_print_it(tmp_path: Path) -> None:
     ]
 
 
+def test_an_outline_keeps_the_middle_levels_numbers_and_drops_page_furniture(tmp_path: Path) -> None:
+    """Strategic objectives numbered across the contract keep their numbers; page numbers and a running
+    footer repeated with the page's number are neither headings nor part of a title."""
+    path = tmp_path / "plan.txt"
+    path.write_text(
+        "ORIENTATION 1 – VIVRE ENSEMBLE\n"
+        "Objectif stratégique 1 : Renforcer le lien social\n"
+        "Objectif opérationnel 1.1 : Soutenir les associations\n"
+        "de proximité\n"
+        "Contrat de ville – Quartiers 2030 12\n"
+        "Objectif opérationnel 1.2 : Développer les fêtes de quartier\n"
+        "13\n"
+        "Contrat de ville – Quartiers 2030 13\n"
+        "ORIENTATION 2 – EMPLOI\n"
+        "Objectif stratégique 3 : Lever les freins\n"
+        "Objectif opérationnel 3.1 : Mobilité\n"
+        "Page 14 / 20\n",
+        encoding="utf-8",
+    )
+    contract = import_contract(path, META)
+    assert [o.title for _, _, o in contract.objectives()] == [
+        "Soutenir les associations de proximité",
+        "Développer les fêtes de quartier",
+        "Mobilité",
+    ]
+    axis, priority, _ = contract.find("3.1")  # type: ignore[misc]
+    assert contract.path(axis, priority)[1] == ("Objectif stratégique 3", "Lever les freins")
+    first = contract.find("1.1")
+    assert first is not None and contract.path(first[0], first[1])[1][0] == "Objectif stratégique 1"
+
+
 def test_an_outline_with_one_level_is_refused(tmp_path: Path) -> None:
     """A list with no level above its items cannot be a contract's table: the message says what was found."""
     path = tmp_path / "plat.txt"
