@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from corpus.importer import fold_key
+from corpus.importer import _NUMBERING, fold_key, numbering_code
 from corpus.loader import ContractError
 from corpus.schema import Contract, Filing
 from corpus.sheets import read_rows
@@ -79,8 +79,11 @@ def read_filings(path: Path, contract: Contract) -> list[Filing]:
             continue
         written = cells["objective"]
         code = by_code.get(_code_key(written)) or by_title.get(_title_key(written))
+        clash = None
         if code is None:
-            what = (
+            code, clash = _code_then_title(written, by_code, by_title)
+        if code is None:
+            what = clash or (
                 "vide" if not written else f"« {written[:80]} » n'est ni un code ni un titre d'objectif de ce contrat"
             )
             problems.append(f"{where}: {rows[0][columns['objective']]}: {what}")
@@ -176,9 +179,30 @@ def _objective_keys(contract: Contract) -> tuple[dict[str, str], dict[str, str]]
     return by_code, by_title
 
 
+def _code_then_title(
+    written: str, by_code: dict[str, str], by_title: dict[str, str]
+) -> tuple[str | None, str | None]:
+    """(code, None) for a code followed by its objective's title, as programmations export them ("5.1.3 -
+    Accompagner les élèves…", the title sometimes cut short); (None, message) when the title is another
+    objective's; (None, None) when the text starts with no code of the contract."""
+    match = _NUMBERING.match(written)
+    code = by_code.get(_code_key(numbering_code(match))) if match else None
+    if match is None or code is None:
+        return None, None
+    other = by_title.get(_title_key(written[match.end() :]))
+    if other is not None and other != code:
+        return None, f"« {written[:80]} » : le code {code} et le titre de l'objectif {other} ne s'accordent pas"
+    return code, None
+
+
+# the words before a code: "Objectif 2.3", "OO 2.1.1", "Objectif opérationnel 5.1.3"
+_WORDS_BEFORE_CODE = re.compile(r"^(?:[a-z]+\s+)+(?=\d|[ivx]+(?:[.\-\s]|$))")
+
+
 def _code_key(text: str) -> str:
-    """A code as written, whatever its spacing, case, separator or final dot ("5-1-3", "ii.c.", "OO 3")."""
-    text = fold_key(text).removeprefix("objectif").strip()
+    """A code as written, whatever its spacing, case, separator or final dot, and the words before it
+    ("5-1-3", "ii.c.", "OO 2.1.1", "Objectif 3")."""
+    text = _WORDS_BEFORE_CODE.sub("", fold_key(text).strip())
     return re.sub(r"[\s.\-]+", ".", text).strip(".")
 
 

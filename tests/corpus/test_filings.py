@@ -45,6 +45,22 @@ def test_codes_as_written_and_titles_find_their_objective(tmp_path: Path, caph: 
     assert filings[0].origin == "programmation.csv, ligne 2" and filings[1].summary is None
 
 
+def test_a_code_followed_by_its_title_as_programmations_export_it(tmp_path: Path, caph: Contract) -> None:
+    """"5.1.3 - Accompagner…" (the title cut short or not), "OO 2.1.1", "Objectif opérationnel 6.1.3"; a code
+    and another objective's title are refused, naming both."""
+    path = _table(
+        tmp_path,
+        "Café des parents;;5.1.3 - Accompagner les élèves en situation d’absentéisme scolaire;2022;\n"
+        "Aide aux devoirs;;5.2.2 – Développer les activités facilitant;2021;\n"
+        "Chantier jeunes;;OO 2.1.1;2021;\n"
+        "Médiation;;Objectif opérationnel 6.1.3;2021;\n",
+    )
+    assert [f.code for f in read_filings(path, caph)] == ["5.1.3", "5.2.2", "2.1.1", "6.1.3"]
+    path = _table(tmp_path, "Atelier lecture;;5.2.2 - Lutter contre l'illettrisme;2021;\n")
+    with pytest.raises(ContractError, match=r"ligne 2: Objectif: .* le code 5.2.2 et le titre de l'objectif 2.1.3"):
+        read_filings(path, caph)
+
+
 def test_windows_1252_is_read(tmp_path: Path, caph: Contract) -> None:
     path = _table(tmp_path, "Fête de quartier;;7.1.4;;\n", encoding="cp1252")
     assert read_filings(path, caph)[0].title == "Fête de quartier"
