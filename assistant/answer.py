@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.conversation import part_asked, small_talk, with_context
 from corpus import Contract
+from corpus.schema import Axis
 from index import (
     CONFIDENT_MARGIN,
     MAX_QUERY_CHARS,
@@ -134,26 +135,47 @@ def _outline(text: str, contracts: Sequence[Contract], contract_id: str | None, 
     asked = part_asked(text)
     if asked is None or (contract_id is None and len(contracts) != 1):
         return None
-    axis_number, priority_number = asked
+    axis_label, priority_code = asked
     t = _TEXT[lang]
     contract = next(c for c in contracts if contract_id is None or c.id == contract_id)
-    axis = next((x for x in contract.axes if x.number == axis_number), None)
-    if priority_number is None:
-        name, heading = f"{t['axis']} {axis_number}", axis.title if axis else ""
+    if priority_code is not None and (contract.levels.priority is None or contract.find(priority_code)):
+        return None  # "2.3" is an objective's code in a contract of two levels: searched as a code
+    axis = find_axis(contract, axis_label)
+    axis_word = contract.levels.axis.capitalize() if lang == "fr" else str(t["axis"])
+    priority_word = (contract.levels.priority or "").capitalize() if lang == "fr" else str(t["priority"])
+    if priority_code is None:
+        name, heading = f"{axis_word} {axis.label if axis else axis_label.upper()}", axis.title if axis else ""
         priorities = list(axis.priorities) if axis else []
     else:
-        name = f"{t['priority']} {axis_number}.{priority_number}"
-        priorities = [p for p in (axis.priorities if axis else []) if p.number == priority_number]
-        heading = f"{priorities[0].title} ({t['axis']} {axis_number} : {axis.title})" if axis and priorities else ""
+        name = f"{priority_word} {priority_code}"
+        priorities = []
+        if axis is not None:
+            priorities = [p for p in axis.priorities if priority_code in (p.label_in(axis), f"{axis.label}.{p.number}")]
+        heading = f"{priorities[0].title} ({axis_word} {axis.label} : {axis.title})" if axis and priorities else ""
     if not priorities:
         return str(t["no_part"]).format(name=name)
     lines = [f"**{name}** — {heading}"]
     for priority in priorities:
-        if priority_number is None and priority.title and axis is not None:
-            lines.append(f"\n{t['priority']} {priority.label_in(axis)} — {priority.title}")
+        if priority_code is None and priority.title and axis is not None:
+            lines.append(f"\n{priority_word} {priority.label_in(axis)} — {priority.title}")
         lines += [f"- **{o.code}** — {o.title}" for o in priority.objectives]
     lines.append(f"\n{t['outline_next']}")
     return "\n".join(lines)
+
+
+def find_axis(contract: Contract, label: str) -> Axis | None:
+    """The axis a user names: by the label the source gives it ("II", "C"), else, in a contract numbering
+    its axes in Roman numerals, by their value ("axe 2" for axis II), else by its position."""
+    axes = contract.axes
+    found = next((a for a in axes if a.label.casefold() == label.casefold()), None)
+    if found is None and label.isdigit():
+        if any(a.label.upper() in _ROMAN_OF.values() for a in axes):
+            return next((a for a in axes if a.label.upper() == _ROMAN_OF.get(int(label))), None)
+        found = next((a for a in axes if a.number == int(label)), None)
+    return found
+
+
+_ROMAN_OF = {n: r for n, r in enumerate(("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"), start=1)}
 
 
 def detect_language(text: str) -> Lang:

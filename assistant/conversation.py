@@ -23,7 +23,8 @@ _SMALL_TALK = frozenset(
 )
 _OUTLINE_TOKEN = re.compile(r"[a-z]+|\d+(?:\s*[.-]\s*\d+)*")
 _PRIORITY_CODE = re.compile(r"\d{1,2}[.-]\d{1,2}")
-_AXIS_WORDS = frozenset(("axe", "axis", "axes"))
+_AXIS_WORDS = frozenset(("axe", "axis", "axes", "pilier", "orientation"))
+_AXIS_LABEL = re.compile(r"\d{1,2}|[ivx]{1,5}|[a-h]")  # 5, II, C
 _SHORT = 3  # content words: a question this short may lean on the conversation
 _FOLLOW_UPS = 3  # follow-ups kept after the topic's question
 # a question that starts like a follow-up ("and school dropout?") opens a new topic when its own answer leads
@@ -143,15 +144,16 @@ _FILLERS = {
 }
 
 
-def part_asked(text: str) -> tuple[int, int | None] | None:
-    """(axis, priority or None) when the text only asks for an axis or a priority by number."""
+def part_asked(text: str) -> tuple[str, str | None] | None:
+    """(axis, priority or None) as the text writes them ("axe 5", "axe II", "pilier C": ("5", None);
+    "priorité 5.1", "5.1": ("5", "5.1")) when it only asks for an axis or a priority by its number."""
     tokens = [t.replace(" ", "") for t in _OUTLINE_TOKEN.findall(fold(text))]
     tokens = [t for t in tokens if t not in _SMALL_TALK and t not in ("l", "dans")]
-    if len(tokens) == 2 and tokens[0] in _AXIS_WORDS and tokens[1].isdigit():
-        return int(tokens[1]), None
+    if len(tokens) == 2 and tokens[0] in _AXIS_WORDS and _AXIS_LABEL.fullmatch(tokens[1]):
+        return tokens[1], None
     if _PRIORITY_CODE.fullmatch(tokens[-1] if tokens else "") and (tokens[:-1] in ([], ["priorite"], ["priority"])):
-        axis, priority = re.split(r"[.-]", tokens[-1])
-        return int(axis), int(priority)
+        code = tokens[-1].replace("-", ".")
+        return code.split(".")[0], code
     return None
 
 

@@ -44,3 +44,32 @@ def test_a_request_of_the_field_without_an_objective_is_said_so(lannion: Searche
     assert answer.text.startswith("Ce contrat n'a pas d'objectif dédié à cette demande ; le plus proche : **")
     refused = compose_answer("refaire mon passeport", [], lannion)
     assert refused.best is None and refused.closest is None and "autre service" in refused.text
+
+
+def test_codes_and_axes_asked_as_the_contract_numbers_them(lannion: Searcher) -> None:
+    """In a contract of two levels, "2.3" and "priorité 2.3" are the objective 2.3 (there is no priority
+    to list); "axe 2" lists the axis."""
+    for asked in ("2.3", "priorité 2.3"):
+        answer = compose_answer(asked, [], lannion)
+        assert answer.best is not None and answer.best.code == "2.3", asked
+    listed = compose_answer("axe 2", [], lannion)
+    assert listed.best is None and "**Axe 2** — Intégrer localement les enjeux liés aux transitions" in listed.text
+    assert "- **2.3** —" in listed.text and "- **1.1** —" not in listed.text
+
+
+def test_roman_axes_are_asked_by_their_numeral_or_its_value(index_cache: Path) -> None:
+    """Axes I, II beside a transversal axis: "axe II" and "axe 2" list axis II; "axe 4" is named missing."""
+    from corpus import import_contract
+
+    plan = index_cache / "plan-romain.txt"
+    plan.write_text(
+        "Axe transversal : Égalité\nA) Prévenir les discriminations\n"
+        "I. Cohésion sociale\nA) Réussite éducative\nII. Cadre de vie\nII.A Tranquillité résidentielle\n",
+        encoding="utf-8",
+    )
+    contract = import_contract(plan, Metadata(id="plan", title="Plan", territory="T", start=2015, end=2023, source="s"))
+    searcher = Searcher([contract])  # a look-up by number needs no model
+    for asked in ("axe II", "axe 2", "Axe ii"):
+        listed = compose_answer(asked, [], searcher).text
+        assert listed.startswith("**Axe II** — Cadre de vie") and "**II.A**" in listed, asked
+    assert compose_answer("axe 4", [], searcher).text.startswith("Axe 4 n'existe pas")
