@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from corpus import decode_csv
+from corpus.sheets import read_rows
 from index import MAX_QUERY_CHARS, Searcher, SearchResult, confidence
 
 MAX_CELL_CHARS = 1_000_000
@@ -19,12 +20,22 @@ ADDED_COLUMNS = (
 _LABELS = {"high": "sûr", "medium": "assez sûr", "low": "peu sûr", "none": ""}
 
 
+SHEETS = (".xlsx", ".xlsm", ".ods")
+
+
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
-    """Rows of a CSV in UTF-8 or Windows-1252, with `;` or `,` separators.
+    """Rows of a CSV in UTF-8 or Windows-1252, with `;` or `,` separators, or of a spreadsheet's first sheet
+    (written back as a `;` CSV in UTF-8 with a byte-order mark, which Excel opens as such).
 
     Returns:
         (header, rows, delimiter, encoding)
     """
+    if path.suffix.lower() in SHEETS:
+        cells = read_rows(path)
+        header = [name or f"colonne {i}" for i, name in enumerate(cells[0], start=1)]
+        _check_header(path, header)
+        rows = [dict(zip(header, [*row, *[""] * (len(header) - len(row))], strict=False)) for row in cells[1:]]
+        return header, rows, ";", "utf-8-sig"
     text, delimiter, encoding = decode_csv(path)
     # the csv module refuses cells over 131,072 characters by default; allow long project texts, and
     # say which line is at fault past that
@@ -32,11 +43,7 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = list(reader.fieldnames or [])
-        if not header:
-            raise ValueError(f"{path}: fichier vide, une ligne d'en-tête est attendue")
-        repeated = sorted({name for name in header if header.count(name) > 1})
-        if repeated:  # the second column of a name would silently overwrite the first
-            raise ValueError(f"{path}: ligne 1: colonne en double : {', '.join(repeated)} (renommez-la)")
+        _check_header(path, header)
         rows = [{k: (v or "") for k, v in row.items() if k is not None} for row in reader]
     except csv.Error as exc:
         raise ValueError(
@@ -44,6 +51,14 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
             " un guillemet ouvert n'est-il pas refermé ?)"
         ) from exc
     return header, rows, delimiter, encoding
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    if not header:
+        raise ValueError(f"{path}: fichier vide, une ligne d'en-tête est attendue")
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:  # the second column of a name would silently overwrite the first
+        raise ValueError(f"{path}: ligne 1: colonne en double : {', '.join(repeated)} (renommez-la)")
 
 
 def classify_file(

@@ -76,7 +76,7 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
 
     classify = commands.add_parser(
         "classify",
-        help="ajouter le code d'objectif proposé à chaque ligne d'un tableau de demandes (CSV)",
+        help="ajouter le code d'objectif proposé à chaque ligne d'un tableau de demandes (CSV, XLSX, ODS)",
         epilog=_examples(
             "cdv classify appel.csv --column résumé", "cdv classify appel.csv --column résumé --out classe.csv"
         ),
@@ -84,7 +84,9 @@ def register(commands: Any, contracts_option: OptionAdder) -> None:
     )
     contracts_option(classify)
     classify.add_argument(
-        "file", type=Path, help="fichier CSV (séparateur ; ou , — UTF-8 ou Windows-1252, comme Excel l'enregistre)"
+        "file",
+        type=Path,
+        help="fichier CSV (séparateur ; ou , — UTF-8 ou Windows-1252, comme Excel l'enregistre), XLSX ou ODS",
     )
     classify.add_argument("--column", required=True, help="nom de la colonne qui contient le texte du projet")
     classify.add_argument("--contract", help="identifiant du contrat où chercher, quand plusieurs sont chargés")
@@ -317,7 +319,7 @@ def _run_classify(args: argparse.Namespace) -> int:
     from assistant.classify import classify_file
 
     if not args.file.is_file():
-        raise FileNotFoundError(f"{args.file}: fichier CSV introuvable")
+        raise FileNotFoundError(f"{args.file}: fichier introuvable")
     out = args.out or args.file.with_name(f"{args.file.stem}-classe.csv")
     if out.exists() and not args.force:
         raise ValueError(f"{out} existe déjà : ajoutez --force pour le remplacer, ou choisissez --out")

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 from corpus.loader import ContractError
 
-MAX_BYTES = 20_000_000  # a contract's table is a few hundred rows: anything larger is not one
+MAX_BYTES = 20_000_000  # a contract's table, a programmation or a list of applications: thousands of rows at most
 MAX_CELLS = 200_000
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _ODS_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -25,7 +25,7 @@ def read_rows(path: Path) -> list[list[str]]:
     if not path.is_file():
         raise ContractError([f"{path}: fichier introuvable"])
     if path.stat().st_size > MAX_BYTES:
-        raise ContractError([f"{path}: plus de {MAX_BYTES // 1_000_000} Mo : ce n'est pas un tableau d'objectifs"])
+        raise ContractError([f"{path}: plus de {MAX_BYTES // 1_000_000} Mo : trop gros pour un tableau à lire ici"])
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         rows = _xlsx_rows(path)
@@ -101,7 +101,7 @@ def _check_archive(path: Path, kind: str) -> None:
     if unpacked > MAX_BYTES:
         raise ContractError(
             [f"{path}: ce fichier {kind} se décompresse en {unpacked // 1_000_000} Mo (plus de"
-             f" {MAX_BYTES // 1_000_000} Mo) : ce n'est pas un tableau d'objectifs"]
+             f" {MAX_BYTES // 1_000_000} Mo) : trop gros pour un tableau à lire ici"]
         )  # fmt: skip
 
 

@@ -28,6 +28,26 @@ def test_semicolon_windows_1252(tmp_path: Path, lexical: Searcher) -> None:
     assert rows[1]["code_suggere"] == ""  # empty row kept, not classified
 
 
+def test_an_xlsx_export_is_classified_into_a_csv_excel_opens(tmp_path: Path, lexical: Searcher) -> None:
+    """A list of applications exported as XLSX (a short row, an unnamed column) is classified and written
+    as a `;` CSV in UTF-8 with a byte-order mark."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["porteur", "résumé", None])
+    sheet.append(["Asso A", "Chantier d'insertion espaces verts", "note"])
+    sheet.append(["Asso B"])
+    path = tmp_path / "appel.xlsx"
+    book.save(path)
+    out = tmp_path / "appel-classe.csv"
+    assert classify_file(lexical, path, "résumé", out) == 1
+    assert out.read_bytes().startswith("\ufeff".encode())
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    assert [r["code_suggere"] for r in rows] == ["2.1.1", ""]
+    assert rows[0]["colonne 3"] == "note" and rows[1]["porteur"] == "Asso B"
+
+
 def test_comma_utf8(tmp_path: Path, lexical: Searcher) -> None:
     """A `,`-separated UTF-8 file works too, and quoted commas inside a cell are kept."""
     path = tmp_path / "appel.csv"
