@@ -48,6 +48,9 @@ _NUMBERING = re.compile(
     r"|(?P<code>\d{1,2}(?:\s?[.\-]\s?[0-9A-Za-z]{1,2}){0,3}|[IVXivx]{1,5}|[A-Za-z])"
     r"(?:\s*[:.)\-–—]+\s*|\s+[:\-–—]\s*|(?(word)\s+|(?!))))(?=\S)"
 )
+# a level named without a number: "Axe transversal : …", "Pilier Cohésion sociale :" (five words at most
+# before the colon, so that a sentence of a description is not read as a heading)
+_UNNUMBERED = re.compile(r"^([^\W\d_]+)\s+([^\W\d_][^\s:]*(?:\s+[^\s:]+){0,4})\s*:\s*(.*)$")
 _YES = {"oui", "o", "yes", "y", "x", "1", "vrai", "true"}
 
 
@@ -305,9 +308,20 @@ def _numbered(text: str, code: str) -> tuple[str, str]:
     """(code, title) of a cell such as "Axe 1 : Emploi" or "1.2. Favoriser…"; the code given wins."""
     text = " ".join(text.split())
     match = _NUMBERING.match(text)
+    if match is None:
+        named = _UNNUMBERED.match(text)  # "Axe transversal : Égalité" is titled "Transversal – Égalité"
+        if named and _singular_key(named.group(1)) in _LEVEL_WORDS:
+            return code, unnumbered_title(named)
     if match is None or (match.group("word") and _singular_key(match.group("word")) not in _LEVEL_WORDS):
         return code, text
     return code or numbering_code(match), text[match.end() :]
+
+
+def unnumbered_title(match: re.Match[str]) -> str:
+    """The title of a level named without a number, from an `_UNNUMBERED` match: "Axe transversal :
+    Égalité" → "Transversal – Égalité", "Pilier Cohésion sociale :" → "Cohésion sociale"."""
+    qualifier, rest = match.group(2), match.group(3)
+    return f"{qualifier[:1].upper()}{qualifier[1:]} – {rest}" if rest else qualifier
 
 
 def numbering_code(match: re.Match[str]) -> str:

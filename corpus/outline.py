@@ -17,6 +17,7 @@ from pathlib import Path
 from corpus.importer import (
     _LEVEL_WORDS,
     _NUMBERING,
+    _UNNUMBERED,
     Entry,
     Metadata,
     _named,
@@ -26,15 +27,13 @@ from corpus.importer import (
     build_contract,
     fold_key,
     numbering_code,
+    unnumbered_title,
 )
 from corpus.loader import ContractError
 from corpus.schema import Contract
 from corpus.sheets import MAX_BYTES
 
 _BULLET = re.compile(r"^[-•–—>*▪○◦·]+\s*(?=\S)")
-# a level named without a number: "Axe transversal : …", "Pilier Cohésion sociale :" (five words at most
-# before the colon, so that a sentence of a description is not read as a heading)
-_UNNUMBERED = re.compile(r"^([^\W\d_]+)\s+([^\W\d_][^\s:]*(?:\s+[^\s:]+){0,4})\s*:\s*(.*)$")
 _ROMAN = re.compile(r"^[IVXivx]{1,5}$")
 _UNDER_ROMAN = re.compile(r"^([IVXivx]{1,5})[.\-]([A-Za-z]|\d{1,2})$")
 
@@ -210,9 +209,7 @@ def _classify(line: str) -> tuple[str, str, str]:
     if match is None:
         named = _UNNUMBERED.match(line)  # "Axe transversal : …"
         if named and _singular_key(named.group(1)) in _LEVEL_WORDS:
-            qualifier, rest = named.group(2), named.group(3)
-            title = f"{qualifier[:1].upper()}{qualifier[1:]} – {rest}" if rest else qualifier
-            return _singular_key(named.group(1)), "", title
+            return _singular_key(named.group(1)), "", unnumbered_title(named)
         return "text", "", line
     word, code = match.group("word"), numbering_code(match)
     body = line[match.end() :]

@@ -213,10 +213,15 @@ def test_an_outline_as_pdfs_print_it(tmp_path: Path) -> None:
     assert contract.levels.axis == "pilier"
 
     table = tmp_path / "tableau.csv"
-    table.write_text("Axe;Objectif\nAxe 1 Cohésion sociale;1.1 Favoriser la réussite éducative\n", encoding="utf-8")
+    table.write_text(
+        "Axe;Objectif\nAxe 1 Cohésion sociale;1.1 Favoriser la réussite éducative\n"
+        "Axe transversal : Égalité;2.1 Prévenir les discriminations\n",
+        encoding="utf-8",
+    )
     contract = import_contract(table, META)
     assert [(a.title, o.code, o.title) for a, _, o in contract.objectives()] == [
-        ("Cohésion sociale", "1.1", "Favoriser la réussite éducative")
+        ("Cohésion sociale", "1.1", "Favoriser la réussite éducative"),
+        ("Transversal – Égalité", "2.1", "Prévenir les discriminations"),
     ]
 
 
