@@ -1,11 +1,13 @@
 """A contract's objectives pasted from its PDF as plain text, read into the same model as a table.
 
-Headings name their level and number (`Axe 1 – …`, `PILIER C : …`, `Enjeu 1 : …`, `Objectif 1.2 : …`,
-`Objectif opérationnel 5.1.3 …`) or only number it (`1.`, `1.2.`, `II.`, `A)`); each kind of heading is a
-level, in the order they first appear, and the deepest is the citable objective. Bullet lines (`-`, `•`,
-`–`, `>`, `*`) under an objective are its measures; other lines continue the line above (a title cut by
-the PDF) or, after a blank line, make the objective's description. Text before the first heading (the
-document's title) is skipped.
+Headings name their level and number (`Axe 1 – …`, `Axe 1 Emploi`, `PILIER C : …`, `Enjeu 1 : …`,
+`Objectif 1.2 : …`, `Objectif opérationnel 5.1.3 …`), only number it (`1.`, `1.2.`, `1.2 …`, `II.`, `II.A …`,
+`A)`) or only name it (`Axe transversal : …`, `Pilier Cohésion sociale :`); each kind of heading is a level,
+in the order they first appear (a level only named, beside numbered ones it never heads, is one of them),
+and the deepest is the citable objective. Bullet lines (`-`, `•`, `–`, `>`, `*`) under an objective are its
+measures; other lines continue the line above (a title cut by the PDF) or, after a blank line, make the
+objective's description. Text before the first heading (the document's title), page numbers and running
+headers or footers are skipped.
 """
 
 from __future__ import annotations
