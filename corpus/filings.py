@@ -183,18 +183,25 @@ def _code_then_title(
     written: str, by_code: dict[str, str], by_title: dict[str, str]
 ) -> tuple[str | None, str | None]:
     """(code, None) for a code followed by its objective's title, as programmations export them ("5.1.3 -
-    Accompagner les élèves…", the title sometimes cut short); (None, message) when the title is another
-    objective's; (None, None) when the text starts with no code of the contract."""
+    Accompagner les élèves…", the title sometimes cut short), or for the one code of the contract a cell
+    names among other words ("Axe 2 - Objectif 2.3"); (None, message) when the title is another
+    objective's or the cell names two codes; (None, None) when it names none."""
+    # every code of several parts the cell names: one is its objective ("Axe 2 - Objectif 2.3"), two are
+    # a doubt for the person who filed it
+    named = list(dict.fromkeys(by_code[k] for k in map(_code_key, _ANY_CODE.findall(written)) if k in by_code))
+    if len(named) > 1:
+        return None, f"« {written[:80]} » nomme plusieurs objectifs ({', '.join(named)}) : gardez-en un"
     match = _NUMBERING.match(written)
     code = by_code.get(_code_key(numbering_code(match))) if match else None
     if match is None or code is None:
-        return None, None
+        return (named[0], None) if named else (None, None)
     other = by_title.get(_title_key(written[match.end() :]))
     if other is not None and other != code:
         return None, f"« {written[:80]} » : le code {code} et le titre de l'objectif {other} ne s'accordent pas"
     return code, None
 
 
+_ANY_CODE = re.compile(r"(?<![0-9A-Za-z.])[0-9A-Za-z]{1,8}(?:[.\-][0-9A-Za-z]{1,8}){1,3}(?![0-9A-Za-z])")
 # the words before a code: "Objectif 2.3", "OO 2.1.1", "Objectif opérationnel 5.1.3"
 _WORDS_BEFORE_CODE = re.compile(r"^(?:[a-z]+\s+)+(?=\d|[ivx]+(?:[.\-\s]|$))")
 

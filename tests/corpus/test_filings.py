@@ -46,16 +46,21 @@ def test_codes_as_written_and_titles_find_their_objective(tmp_path: Path, caph: 
 
 
 def test_a_code_followed_by_its_title_as_programmations_export_it(tmp_path: Path, caph: Contract) -> None:
-    """"5.1.3 - Accompagner…" (the title cut short or not), "OO 2.1.1", "Objectif opérationnel 6.1.3"; a code
-    and another objective's title are refused, naming both."""
+    """"5.1.3 - Accompagner…" (the title cut short or not), "OO 2.1.1", "Objectif opérationnel 6.1.3", the
+    one code in "Axe 2 - Objectif 2.1.1 (chantiers)"; two codes, or a code and another objective's title,
+    are refused, naming both."""
     path = _table(
         tmp_path,
         "Café des parents;;5.1.3 - Accompagner les élèves en situation d’absentéisme scolaire;2022;\n"
         "Aide aux devoirs;;5.2.2 – Développer les activités facilitant;2021;\n"
         "Chantier jeunes;;OO 2.1.1;2021;\n"
-        "Médiation;;Objectif opérationnel 6.1.3;2021;\n",
+        "Médiation;;Objectif opérationnel 6.1.3;2021;\n"
+        "Chantier;;Axe 2 - Objectif 2.1.1 (chantiers);2021;\n",
     )
-    assert [f.code for f in read_filings(path, caph)] == ["5.1.3", "5.2.2", "2.1.1", "6.1.3"]
+    assert [f.code for f in read_filings(path, caph)] == ["5.1.3", "5.2.2", "2.1.1", "6.1.3", "2.1.1"]
+    path = _table(tmp_path, "Atelier lecture;;Objectif 2.1.3 ou 5.2.2;2021;\n")
+    with pytest.raises(ContractError, match=r"nomme plusieurs objectifs \(2.1.3, 5.2.2\)"):
+        read_filings(path, caph)
     path = _table(tmp_path, "Atelier lecture;;5.2.2 - Lutter contre l'illettrisme;2021;\n")
     with pytest.raises(ContractError, match=r"ligne 2: Objectif: .* le code 5.2.2 et le titre de l'objectif 2.1.3"):
         read_filings(path, caph)
