@@ -15,18 +15,25 @@ pytestmark = pytest.mark.slow
 LANNION = Path(__file__).resolve().parents[1] / "corpus" / "data" / "lannion-2024-2030-extrait.csv"
 
 
+META = Metadata(
+    id="lannion-2024-2030", title="Contrat de ville", territory="Lannion", start=2024, end=2030, source="RésO Villes"
+)
+
+
 @pytest.fixture(scope="module")
 def lannion(index_cache: Path) -> Searcher:
-    meta = Metadata(
-        id="lannion-2024-2030",
-        title="Contrat de ville",
-        territory="Lannion",
-        start=2024,
-        end=2030,
-        source="RésO Villes",
-    )
-    contract: Contract = titles_only(import_table(LANNION, meta))
+    contract: Contract = titles_only(import_table(LANNION, META))
     return open_searcher([contract], "e5-small", cache_dir=index_cache)
+
+
+def test_sub_items_naming_themes_place_the_field_as_titles_do(index_cache: Path) -> None:
+    """With its "Autour de l'éducation", "Autour de l'éducation populaire et l'accès aux loisirs" sub-items,
+    objective 2.2 receives the field's kinds of actions of those themes, as a title naming them would:
+    homework help and cultural outings are cited there, not under security (2.3) or as a gap."""
+    searcher = open_searcher([import_table(LANNION, META)], "e5-small", cache_dir=index_cache)
+    for asked in ("aide aux devoirs pour les collégiens", "sorties culturelles pour les familles"):
+        result = searcher.search(asked, k=3)
+        assert not result.abstain and result.hits[0].code == "2.2", asked
 
 
 def test_a_kind_of_action_goes_where_the_axis_names_its_theme(lannion: Searcher) -> None:
