@@ -32,7 +32,7 @@ from corpus.importer import (
     unnumbered_title,
 )
 from corpus.loader import ContractError
-from corpus.schema import Contract
+from corpus.schema import Contract, names_theme
 from corpus.sheets import MAX_BYTES
 
 _BULLET = re.compile(r"^[-•–—>*▪○◦·]+\s*(?=\S)")
@@ -207,6 +207,8 @@ def _classify(line: str) -> tuple[str, str, str]:
     bullet = _BULLET.match(line)
     if bullet and not _NUMBERING.match(line[bullet.end() :]):
         return "bullet", "", line[bullet.end() :]
+    if names_theme(line):  # "Autour de l'éducation" under an objective: a sub-item, though not bulleted
+        return "bullet", "", line
     match = _NUMBERING.match(line)
     if match is None:
         named = _UNNUMBERED.match(line)  # "Axe transversal : …"

@@ -9,6 +9,7 @@ does; a contract without a middle level has one untitled priority per axis, whic
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -43,6 +44,21 @@ class Measure(_Frozen):
         if self.uncertain and not self.candidates:
             raise ValueError("an uncertain measure must name its other candidate codes")
         return self
+
+    @property
+    def names_theme(self) -> bool:
+        """Whether it names a theme ("Autour de l'éducation", "En matière de santé") rather than an action."""
+        return names_theme(self.text)
+
+
+# how a contract heads a sub-item that names a theme rather than an action
+_THEMATIC = re.compile(r"^(?:autour d|en matiere d|dans le domaine d|sur le volet|volet\b|thematique\b|theme\b)")
+
+
+def names_theme(text: str) -> bool:
+    """Whether a sub-item names a theme ("Autour de l'éducation") rather than an action."""
+    folded = unicodedata.normalize("NFKD", text.strip().lower())
+    return bool(_THEMATIC.match("".join(ch for ch in folded if not unicodedata.combining(ch))))
 
 
 class Objective(_Frozen):

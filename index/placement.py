@@ -18,7 +18,6 @@ from index.cache import build_lock, content_key, default_cache_dir, read_verifie
 from index.embedders import Embedder
 from index.passages import PlacedKind, build_passages, placed_texts
 from index.settings import SearchSettings
-from index.text import fold
 from index.textside import text_key
 from index.thesaurus import load_out_of_scope, load_thesaurus
 from index.vectors import VectorCache
@@ -164,11 +163,7 @@ def _terse(objective: Objective) -> bool:
     """Whether the objective says nothing beyond its headings: no description, and no measures, or only
     sub-items naming themes ("Autour de l'éducation", "En matière de santé"), which say what it is about
     as its title does but no action it funds."""
-    return not objective.description and all(_THEMATIC.match(fold(m.text)) for m in objective.measures)
-
-
-# how a contract heads a sub-item that names a theme rather than an action
-_THEMATIC = re.compile(r"^(?:autour d|en matiere d|dans le domaine d|sur le volet|volet\b|thematique\b|theme\b)")
+    return not objective.description and all(m.names_theme for m in objective.measures)
 
 
 def _headings(contracts: list[Contract]) -> list[tuple[str, str, str]]:

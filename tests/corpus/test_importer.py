@@ -177,7 +177,8 @@ def test_a_pasted_outline_reads_into_the_same_model(tmp_path: Path) -> None:
 
 def test_an_outline_as_pdfs_print_it(tmp_path: Path) -> None:
     """A transversal axis named but not numbered beside Roman axes, objectives lettered `A)` under one axis
-    and `II.A` under another, and codes of several parts followed by their title with no punctuation."""
+    and `II.A` under another, codes of several parts followed by their title with no punctuation, and
+    sub-items naming themes ("Autour de l'éducation") without bullets."""
     path = tmp_path / "plan.txt"
     path.write_text(
         "Axe transversal : Égalité femmes-hommes\n"
@@ -211,6 +212,20 @@ def test_an_outline_as_pdfs_print_it(tmp_path: Path) -> None:
     assert [o.title for _, _, o in contract.objectives()][1] == "Accès aux soins"
     assert [a.title for a in contract.axes] == ["Cohésion sociale", "Cadre de vie"]
     assert contract.levels.axis == "pilier"
+
+    path.write_text(
+        "Axe 2 : Transitions sociales\n"
+        "Objectif 2.2 : Favoriser l'accès pour chacun aux ressources\n"
+        "lui permettant un développement harmonieux :\n"
+        "Autour de l'éducation\n"
+        "Autour de l'accès à l'emploi\n"
+        "Objectif 2.3 : Améliorer le sentiment de sécurité\n",
+        encoding="utf-8",
+    )
+    _, _, objective = import_contract(path, META).find("2.2")  # type: ignore[misc]
+    assert objective.title.endswith("aux ressources lui permettant un développement harmonieux :")
+    assert [m.text for m in objective.measures] == ["Autour de l'éducation", "Autour de l'accès à l'emploi"]
+    assert all(m.names_theme for m in objective.measures)
 
     table = tmp_path / "tableau.csv"
     table.write_text(
