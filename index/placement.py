@@ -66,7 +66,7 @@ def place_thesaurus(
         embedder.name,
         repr(bare_settings),
         f"coverage={ATTACH_COVERAGE}",
-        files=[_HERE / name for name in _SOURCES],
+        files=[*(_HERE / name for name in _SOURCES), _HERE.parent / "corpus" / "schema.py"],  # names_theme
     )
     root = cache_dir or default_cache_dir()
     path = root / "attach" / f"{slug(embedder.name)}-{key}.json"
