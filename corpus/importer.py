@@ -11,6 +11,7 @@ is not a level. Every fault is reported at once, as `file: ligne N: colonne: mes
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from corpus.loader import ContractError
 from corpus.schema import CODE_SHAPE, Contract
 from corpus.sheets import read_rows
 
+logger = logging.getLogger(__name__)
+
 # header words, folded (no accents, lower case), by the role of their column
 AXIS_WORDS = ("axe", "axe strategique", "pilier", "volet", "thematique", "orientation strategique", "domaine")
 MIDDLE_WORDS = (
@@ -33,7 +36,10 @@ OBJECTIVE_WORDS = ("objectif", "objectif operationnel", "objectif specifique", "
 MEASURE_WORDS = ("mesure", "mesure-socle", "mesure socle", "action", "sous-objectif", "piste d'action")
 ROLES = {
     "code": ("code", "numero", "n°", "no", "ref", "reference"),
-    "description": ("description", "type d'action", "types d'actions attendus", "actions attendues", "contenu"),
+    "description": (
+        "description", "descriptif", "type d'action", "types d'actions attendus", "actions attendues", "contenu",
+        "exemple d'action", "exemples d'actions", "actions possibles", "piste d'action", "actions envisagees",
+    ),
     "uncertain": ("incertain", "placement incertain"),
     "candidates": ("candidat", "autres codes", "codes possibles"),
 }
@@ -262,6 +268,7 @@ def _columns(path: Path, header: list[str], problems: list[str]) -> tuple[list[i
     levels: list[int] = []
     measure: int | None = None
     roles: dict[str, int] = {}
+    ignored: list[str] = []
     for index, title in enumerate(header):
         key = _singular_key(title)
         role = next((name for name, words in ROLES.items() if key in words), None)
@@ -271,6 +278,14 @@ def _columns(path: Path, header: list[str], problems: list[str]) -> tuple[list[i
             measure = index
         elif key in AXIS_WORDS + MIDDLE_WORDS + OBJECTIVE_WORDS:
             levels.append(index)
+        elif title.strip():
+            ignored.append(title.strip())
+    if ignored:  # said, not silently dropped: a column of actions under a name not known here is lost text
+        logger.warning(
+            "%s : colonne(s) ignorée(s) : %s (ni un niveau, ni une mesure, ni un code, ni une description)",
+            path,
+            " ; ".join(ignored),
+        )
     if len(levels) < 2:
         problems.append(
             f"{path}: ligne 1: en-tête: il faut au moins deux niveaux, l'axe et l'objectif (par exemple "

@@ -271,6 +271,23 @@ def test_an_outline_keeps_the_middle_levels_numbers_and_drops_page_furniture(tmp
     assert first is not None and contract.path(first[0], first[1])[1][0] == "Objectif stratégique 1"
 
 
+def test_a_column_of_example_actions_is_the_description_and_an_unknown_one_is_said(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """"Exemples d'actions" is the objective's description; a column the importer does not know is named in
+    a warning instead of being dropped silently."""
+    path = tmp_path / "tableau.csv"
+    path.write_text(
+        "Axes;Objectifs;Exemples d'actions;Commentaire\n"
+        "Cohésion sociale;Réussite éducative;Aide aux devoirs;à revoir\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level("WARNING"):
+        contract = import_contract(path, META)
+    assert contract.find("1.1")[2].description == "Aide aux devoirs"  # type: ignore[index]
+    assert "colonne(s) ignorée(s) : Commentaire" in caplog.text
+
+
 def test_an_outline_with_one_level_is_refused(tmp_path: Path) -> None:
     """A list with no level above its items cannot be a contract's table: the message says what was found."""
     path = tmp_path / "plat.txt"
