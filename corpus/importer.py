@@ -49,7 +49,9 @@ _NUMBERING = re.compile(
     r"^(?:(?P<word>[^\W\d_][^\W\d_'’ -]*(?:[ -][^\W\d_]+)?)\s+)?"
     # a code of several parts written tight (`1.2`, `II.C`, `OS2-3`'s digits) needs no punctuation after it:
     # "1.2 Favoriser…" as PDFs print it is objective 1.2, not heading 1 titled "2 Favoriser…"
-    r"(?:(?P<tight>(?:\d{1,2}|[IVXivx]{1,5})(?:[.\-][0-9A-Za-z]{1,2}){1,3})(?:\s*[:.)\-–—]+\s*|\s+)"
+    # and so does a code of letters and digits (`OS2`, `OS2-OO3`), which no word of a title looks like
+    r"(?:(?P<tight>(?:\d{1,2}|[IVXivx]{1,5})(?:[.\-][0-9A-Za-z]{1,2}){1,3}"
+    r"|[A-Za-z]{1,3}\d{1,2}(?:[.\-][A-Za-z]{0,3}\d{1,2}){0,3})(?:\s*[:.)\-–—]+\s*|\s+)"
     # after a level's name ("Axe 1 Emploi"), a plain space ends a one-part code too
     r"|(?P<code>\d{1,2}(?:\s?[.\-]\s?[0-9A-Za-z]{1,2}){0,3}|[IVXivx]{1,5}|[A-Za-z])"
     r"(?:\s*[:.)\-–—]+\s*|\s+[:\-–—]\s*|(?(word)\s+|(?!))))(?=\S)"

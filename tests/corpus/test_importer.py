@@ -227,6 +227,17 @@ def test_an_outline_as_pdfs_print_it(tmp_path: Path) -> None:
     assert [m.text for m in objective.measures] == ["Autour de l'éducation", "Autour de l'accès à l'emploi"]
     assert all(m.names_theme for m in objective.measures)
 
+    path.write_text(
+        "Axe 1 – Cohésion\nOS1 : Réussite éducative\nOS1-OO1 : Aide aux devoirs\nOS1-OO2 Parentalité\n",
+        encoding="utf-8",
+    )
+    contract = import_contract(path, META)
+    assert [(o.code, o.title) for _, _, o in contract.objectives()] == [
+        ("OS1-OO1", "Aide aux devoirs"),
+        ("OS1-OO2", "Parentalité"),
+    ]
+    assert contract.path(*contract.find("OS1-OO1")[:2])[1] == ("Priorité OS1", "Réussite éducative")  # type: ignore[index]
+
     table = tmp_path / "tableau.csv"
     table.write_text(
         "Axe;Objectif\nAxe 1 Cohésion sociale;1.1 Favoriser la réussite éducative\n"
