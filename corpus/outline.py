@@ -35,7 +35,8 @@ from corpus.loader import ContractError
 from corpus.schema import Contract, names_theme
 from corpus.sheets import MAX_BYTES
 
-_BULLET = re.compile(r"^[-•–—>*▪○◦·]+\s*(?=\S)")
+# bullets as PDFs hand them over, Word's Symbol and Wingdings ones included (U+F0A7, U+F0B7, U+F0D8)
+_BULLET = re.compile(r"^[-•–—>*▪○◦·➢►→✓\uf0a7\uf0b7\uf0d8]+\s*(?=\S)")
 _ROMAN = re.compile(r"^[IVXivx]{1,5}$")
 _UNDER_ROMAN = re.compile(r"^([IVXivx]{1,5})[.\-]([A-Za-z]|\d{1,2})$")
 

@@ -186,7 +186,8 @@ def test_an_outline_as_pdfs_print_it(tmp_path: Path) -> None:
         "I. COHÉSION SOCIALE\n"
         "A) Favoriser la réussite éducative\n"
         "B) Renforcer l'accès aux soins\n"
-        "  - permanences de santé\n\n"
+        "  - permanences de santé\n"
+        "\uf0a7 ateliers nutrition\n\n"
         "II. Cadre de vie\n"
         "II.A Améliorer la tranquillité résidentielle\n"
         "II.B Accompagner la gestion urbaine de proximité\n",
@@ -197,7 +198,10 @@ def test_an_outline_as_pdfs_print_it(tmp_path: Path) -> None:
     titles = ["Transversal – Égalité femmes-hommes", "COHÉSION SOCIALE", "Cadre de vie"]
     assert [a.title for a in contract.axes] == titles
     assert contract.find("II.A")[2].title == "Améliorer la tranquillité résidentielle"  # type: ignore[index]
-    assert [m.text for m in contract.find("I.B")[2].measures] == ["permanences de santé"]  # type: ignore[index]
+    assert [m.text for m in contract.find("I.B")[2].measures] == [  # type: ignore[index]
+        "permanences de santé",
+        "ateliers nutrition",  # a Word bullet as PDFs hand it over
+    ]
 
     path.write_text(
         "Pilier Cohésion sociale :\n"
