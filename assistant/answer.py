@@ -140,7 +140,7 @@ def _outline(text: str, contracts: Sequence[Contract], contract_id: str | None, 
     contract = next(c for c in contracts if contract_id is None or c.id == contract_id)
     if priority_code is not None and (contract.levels.priority is None or contract.find(priority_code)):
         return None  # "2.3" is an objective's code in a contract of two levels: searched as a code
-    axis = find_axis(contract, axis_label)
+    axis = _find_axis(contract, axis_label)
     axis_word = contract.levels.axis.capitalize() if lang == "fr" else str(t["axis"])
     priority_word = (contract.levels.priority or "").capitalize() if lang == "fr" else str(t["priority"])
     if priority_code is None:
@@ -163,7 +163,7 @@ def _outline(text: str, contracts: Sequence[Contract], contract_id: str | None, 
     return "\n".join(lines)
 
 
-def find_axis(contract: Contract, label: str) -> Axis | None:
+def _find_axis(contract: Contract, label: str) -> Axis | None:
     """The axis a user names: by the label the source gives it ("II", "C"), else, in a contract numbering
     its axes in Roman numerals, by their value ("axe 2" for axis II), else by its position."""
     axes = contract.axes
