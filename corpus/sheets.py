@@ -115,12 +115,26 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
         raise ContractError([f"{path}: fichier XLSX illisible : {exc}"]) from exc
     sheet = book.worksheets[0]
     rows = []
+    count = 0
     for row in sheet.iter_rows(values_only=True):
-        rows.append(["" if cell is None else str(cell) for cell in row])
-        if sum(map(len, rows)) > MAX_CELLS:
-            break
+        cells = ["" if cell is None else str(cell) for cell in row]
+        while cells and not cells[-1].strip():  # a column formatted far to the right holds nothing
+            cells.pop()
+        rows.append(cells)
+        count += len(cells)
+        if count > MAX_CELLS:
+            book.close()
+            raise ContractError([_too_many_cells(path)])
     book.close()
     return rows
+
+
+def _too_many_cells(path: Path) -> str:
+    limit = f"{MAX_CELLS:,}".replace(",", " ")
+    return (
+        f"{path}: plus de {limit} cellules remplies dans la première feuille : trop gros pour un tableau à lire"
+        " ici (gardez seulement les colonnes utiles)"
+    )
 
 
 def _ods_rows(path: Path) -> list[list[str]]:
@@ -140,6 +154,7 @@ def _ods_rows(path: Path) -> list[list[str]]:
         raise ContractError([f"{path}: aucune feuille dans ce fichier ODS"])
     rows: list[list[str]] = []
     pending_rows = 0
+    count = 0
     for row in table.iter(f"{_ODS_TABLE}table-row"):
         cells: list[str] = []
         pending = 0
@@ -159,6 +174,7 @@ def _ods_rows(path: Path) -> list[list[str]]:
             continue
         rows.extend([[]] * min(pending_rows, 1) + [cells] * min(repeat, 1_000))
         pending_rows = 0
-        if sum(map(len, rows)) > MAX_CELLS:
-            break
+        count += len(cells) * min(repeat, 1_000)
+        if count > MAX_CELLS:
+            raise ContractError([_too_many_cells(path)])
     return rows

@@ -286,6 +286,27 @@ def test_an_outline_keeps_the_middle_levels_numbers_and_drops_page_furniture(tmp
     assert first is not None and contract.path(first[0], first[1])[1][0] == "Objectif stratégique 1"
 
 
+def test_a_sheet_past_the_cell_limit_is_refused_not_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sheet with more cells than the reader takes is refused with the reason, never silently read in part;
+    empty cells at the end of a row (a column formatted far to the right) do not count."""
+    from openpyxl import Workbook
+
+    from corpus import sheets
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Axe", "Objectif"])
+    sheet.append(["Emploi", "Favoriser l'insertion"])
+    sheet.cell(row=2, column=300, value=" ")
+    path = tmp_path / "table.xlsx"
+    book.save(path)
+    monkeypatch.setattr(sheets, "MAX_CELLS", 4)
+    assert [o.title for _, _, o in import_table(path, META).objectives()] == ["Favoriser l'insertion"]
+    monkeypatch.setattr(sheets, "MAX_CELLS", 3)
+    with pytest.raises(ContractError, match="plus de 3 cellules remplies"):
+        import_table(path, META)
+
+
 def test_a_column_of_example_actions_is_the_description_and_an_unknown_one_is_said(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
