@@ -88,16 +88,17 @@ def read_filings(path: Path, contract: Contract) -> list[Filing]:
             )
             problems.append(f"{where}: {rows[0][columns['objective']]}: {what}")
             continue
-        year = cells.get("year", "")
-        if year and not re.fullmatch(r"(19|20|21)\d\d", year.removesuffix(".0")):
-            problems.append(f"{where}: {rows[0][columns['year']]}: « {year[:20]} » n'est pas une année")
+        written_year = cells.get("year", "")
+        year = _year(written_year)
+        if written_year and year is None:
+            problems.append(f"{where}: {rows[0][columns['year']]}: « {written_year[:20]} » n'est pas une année")
             continue
         filings.append(
             Filing(
                 code=code,
                 title=cells["title"],
                 summary=cells.get("summary") or None,
-                year=int(year.removesuffix(".0")) if year else None,
+                year=year,
                 carrier=cells.get("carrier") or None,
                 origin=f"{path.name}, ligne {number}",
             )
@@ -177,6 +178,17 @@ def _objective_keys(contract: Contract) -> tuple[dict[str, str], dict[str, str]]
         by_code[_code_key(objective.code)] = objective.code
         by_title.setdefault(_title_key(objective.title), objective.code)
     return by_code, by_title
+
+
+def _year(written: str) -> int | None:
+    """The year of a cell: "2023", "2023.0" (a number cell), "Exercice 2023", a date ("15/03/2023",
+    "2023-03-15 00:00:00"), or a school year's first ("2022-2023", "2022/23"); None when it names no year or
+    two that are not one school year."""
+    found = re.findall(r"(?<!\d)((?:19|20|21)\d\d)(?!\d)", written.removesuffix(".0"))
+    school = re.fullmatch(r"\s*((?:19|20|21)\d\d)\s*[-/]\s*(\d{2}|\d{4})\s*", written)
+    if school and int(school.group(2)[-2:]) == (int(school.group(1)) + 1) % 100:
+        return int(school.group(1))
+    return int(found[0]) if len(found) == 1 else None
 
 
 def _code_then_title(

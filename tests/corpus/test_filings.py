@@ -42,6 +42,12 @@ def test_codes_as_written_and_titles_find_their_objective(tmp_path: Path, caph: 
     filings = read_filings(path, caph)
     assert [f.code for f in filings] == ["5.1.3", "5.1.3", "5.1.3"]
     assert filings[0].year == 2023 and filings[0].carrier == "Assoc. Roue libre"
+    path = _table(
+        tmp_path,
+        "A;;5.1.3;Exercice 2023;\nB;;5.1.3;15/03/2021;\nC;;5.1.3;2022-2023;\nD;;5.1.3;2019.0;\n",
+        name="années.csv",
+    )
+    assert [f.year for f in read_filings(path, caph)] == [2023, 2021, 2022, 2019]  # as programmations write them
     assert filings[0].origin == "programmation.csv, ligne 2" and filings[1].summary is None
 
 
