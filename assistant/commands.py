@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import filing_commands
-from corpus import load_contracts
+from corpus import Contract, load_contracts
 from index import DEFAULT_EMBEDDER, RETRIEVERS, Hit, Searcher, SearchResult, open_searcher
 
 OptionAdder = Callable[[argparse.ArgumentParser], None]
@@ -398,10 +398,34 @@ def _run_contract_import(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(f"# Imported by `cdv contract import` from {args.table.name}.\n{text}", encoding="utf-8")
     load_contract(out)  # what was written reads back as the same valid contract
-    objectives = sum(1 for _ in contract.objectives())
-    measures = sum(len(o.measures) for _, _, o in contract.objectives())
-    print(f"{out} : {len(contract.axes)} axes, {objectives} objectifs, {measures} mesures")
+    print(f"{out} : {_counts(contract)}")
     return 0
+
+
+def _counts(contract: Contract) -> str:
+    """"4 axes, 13 objectifs, 0 mesure", in the source's level names ("1 pilier, 3 objectifs, 6 actions")."""
+    objectives = [o for _, _, o in contract.objectives()]
+    levels = contract.levels
+    measures = sum(len(o.measures) for o in objectives)
+    counted = ((len(contract.axes), levels.axis), (len(objectives), levels.objective), (measures, levels.measure))
+    return ", ".join(f"{n} {_plural(name) if n > 1 else name}" for n, name in counted)
+
+
+def _plural(name: str) -> str:
+    """A level's name in the plural: "objectif opérationnel" → "objectifs opérationnels", "enjeu" →
+    "enjeux", "type d'action" → "types d'action" (the complement after "de" stays as it is)."""
+    words: list[str] = []
+    for i, word in enumerate(name.split(" ")):
+        if word in ("de", "du", "des", "et", "à") or word.startswith(("d'", "d’")):
+            return " ".join([*words, *name.split(" ")[i:]])
+        words.append("-".join(_plural_word(part) for part in word.split("-")))
+    return " ".join(words)
+
+
+def _plural_word(word: str) -> str:
+    if word.endswith(("s", "x", "z")):
+        return word
+    return word + ("x" if word.endswith("eu") else "s")
 
 
 def _run_contract_check(args: argparse.Namespace) -> int:
@@ -415,14 +439,9 @@ def _run_contract_check(args: argparse.Namespace) -> int:
             levels=_levels(args.levels),
         )  # fmt: skip
         contract = import_contract(args.file, placeholder)
-    objectives = sum(1 for _ in contract.objectives())
-    measures = sum(len(o.measures) for _, _, o in contract.objectives())
     print(contract.outline().split("\n", 3)[-1])
     levels = contract.levels
     names = " → ".join(n for n in (levels.axis, levels.priority, levels.objective, levels.measure) if n)
     derived = " ; codes déduits de l'ordre" if any(o.code_derived for _, _, o in contract.objectives()) else ""
-    print(
-        f"\n{args.file} : valide — niveaux {names} ; {len(contract.axes)} axes, {objectives} objectifs,"
-        f" {measures} mesures{derived}"
-    )
+    print(f"\n{args.file} : valide — niveaux {names} ; {_counts(contract)}{derived}")
     return 0

@@ -374,7 +374,7 @@ def test_cli_import_then_check(tmp_path: Path, capsys: pytest.CaptureFixture[str
     ]
     arguments += ["--territory", "Valmont", "--period", "2024-2030", "--out", str(out)]
     assert main(arguments) == 0
-    assert "5 objectifs, 7 mesures" in capsys.readouterr().out
+    assert "2 axes, 5 objectifs opérationnels, 7 mesures" in capsys.readouterr().out
     assert load_contract(out).period.label() == "2024-2030"
     assert main(["contract", "check", str(out)]) == 0
     assert "valide" in capsys.readouterr().out
@@ -401,7 +401,7 @@ def test_cli_check_prints_the_tree_it_understood(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "Pilier C : LE PILIER EMPLOI ET DÉVELOPPEMENT ÉCONOMIQUE" in out
     assert "    C.1.3  Se former\n        - Favoriser le recours aux formations en alternance" in out
-    assert "niveaux pilier → enjeu → objectif → action ; 1 axes, 3 objectifs, 6 mesures" in out
+    assert "niveaux pilier → enjeu → objectif → action ; 1 pilier, 3 objectifs, 6 actions" in out
     assert main(["contract", "check", str(SHARED / "lannion-2024-2030-extrait.csv"), "--levels", "a,b,c,d,e"]) == 2
     assert "niveaux: 5 noms donnés" in capsys.readouterr().err
 
