@@ -32,9 +32,10 @@ def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
     """
     if path.suffix.lower() in SHEETS:
         cells = read_rows(path)
-        header = [name or f"colonne {i}" for i, name in enumerate(cells[0], start=1)]
+        width = max(map(len, cells))  # a cell right of the last named column is kept under a name of its own
+        header = [name or f"colonne {i}" for i, name in enumerate([*cells[0], *[""] * width][:width], start=1)]
         _check_header(path, header)
-        rows = [dict(zip(header, [*row, *[""] * (len(header) - len(row))], strict=False)) for row in cells[1:]]
+        rows = [dict(zip(header, [*row, *[""] * (width - len(row))], strict=True)) for row in cells[1:]]
         return header, rows, ";", "utf-8-sig"
     text, delimiter, encoding = decode_csv(path)
     # the csv module refuses cells over 131,072 characters by default; allow long project texts, and
