@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from corpus import decode_csv
-from corpus.sheets import read_rows
+from corpus.sheets import SHEETS, read_rows
 from index import MAX_QUERY_CHARS, Searcher, SearchResult, confidence
 
 MAX_CELL_CHARS = 1_000_000
@@ -18,9 +18,6 @@ ADDED_COLUMNS = (
     "deja_finance",
 )  # fmt: skip
 _LABELS = {"high": "sûr", "medium": "assez sûr", "low": "peu sûr", "none": ""}
-
-
-SHEETS = (".xlsx", ".xlsm", ".ods")
 
 
 def read_table(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:

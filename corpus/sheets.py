@@ -12,6 +12,7 @@ from corpus.loader import ContractError
 
 MAX_BYTES = 20_000_000  # a contract's table, a programmation or a list of applications: thousands of rows at most
 MAX_CELLS = 200_000
+SHEETS = (".xlsx", ".xlsm", ".ods")  # read as spreadsheets; anything else as CSV
 _ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _ODS_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 
@@ -27,10 +28,10 @@ def read_rows(path: Path) -> list[list[str]]:
     if path.stat().st_size > MAX_BYTES:
         raise ContractError([f"{path}: plus de {MAX_BYTES // 1_000_000} Mo : trop gros pour un tableau à lire ici"])
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path)
-    elif suffix == ".ods":
+    if suffix == ".ods":
         rows = _ods_rows(path)
+    elif suffix in SHEETS:
+        rows = _xlsx_rows(path)
     else:
         rows = _csv_rows(path)
     rows = [[cell.strip() for cell in row] for row in rows]
